@@ -1,0 +1,172 @@
+"""meetings: a hybrid meeting manager for review conferences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from meetings import config as config_module
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    root = config_module.ROOT
+    app = Flask(
+        __name__,
+        instance_path=str(root / "instance"),
+        template_folder=str(root / "templates"),
+        static_folder=str(root / "static"),
+    )
+    app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
+    app.config.update(
+        API_TITLE="meetings API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/static/vendor/swagger-ui/",
+        API_SPEC_OPTIONS={
+            "info": {"description": "Units, people, conferences and their participants. "
+                                    "Authenticate with your session or a personal API token "
+                                    "(Authorization: Bearer mtg_...)."},
+            "components": {"securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
+            }},
+            "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+        },
+        WTF_CSRF_CHECK_DEFAULT=False,
+        JSON_SORT_KEYS=False,
+    )
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from meetings import models  # noqa: F401 - every table on the metadata
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from meetings.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from meetings import cli
+
+    cli.init_app(app)
+    _register_hooks(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from meetings import i18n
+    from meetings.extensions import api, babel, csrf, db, limiter, login_manager, migrate, socketio
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
+    i18n.init_app(app)
+    limiter.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["REDIS_URL"],
+        channel="flask-socketio",
+        manage_session=False,
+    )
+    api.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "strong"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    from meetings.accounts import services as accounts
+    from meetings.accounts.models import User
+    from meetings.errors import AuthenticationRequiredError
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    @login_manager.request_loader
+    def load_user_from_token(req):
+        header = req.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            user = accounts.user_for_api_token(header[7:].strip())
+            if user is not None:
+                g.api_token_auth = True
+                db.session.commit()  # keep last_used_at
+            return user
+        return None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        raise AuthenticationRequiredError()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from meetings.accounts.routes import admin_bp, bp as accounts_bp
+    from meetings.api import register_api
+    from meetings.conferences.routes import bp as conferences_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(conferences_bp)
+    register_api(app)
+
+
+def _register_hooks(app: Flask) -> None:
+    from meetings.extensions import csrf
+
+    @app.before_request
+    def protect_forms():
+        # Requests carrying a personal API token are not exposed to CSRF; every
+        # cookie-authenticated write (forms, and the API used from our pages) is.
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        if request.headers.get("Authorization", "").startswith("Bearer "):
+            return
+        if app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Language", str(_current_locale()))
+        return response
+
+    @app.context_processor
+    def inject_user():
+        return {"current_user": current_user, "session_locale": session.get("locale")}
+
+    @app.get("/healthz")
+    def healthz():
+        from sqlalchemy import text
+
+        from meetings.extensions import db
+
+        db.session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+
+def _current_locale() -> str:
+    from meetings.i18n import locale
+
+    try:
+        return locale()
+    except Exception:  # noqa: BLE001 - outside a request the header is not needed
+        return "vi"

@@ -1,0 +1,1 @@
+"""Units, users, log-in, API tokens and the admin pages that manage them."""

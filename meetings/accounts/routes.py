@@ -1,0 +1,9 @@
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__)
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/login")
+def login():
+    return "login"

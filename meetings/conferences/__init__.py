@@ -1,0 +1,1 @@
+"""Conferences: scheduling, lifecycle, invitations, RSVP, check-in, calendars."""

@@ -1,0 +1,145 @@
+"""Languages: Vietnamese first, English second; dates in the conference's time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
+from flask import Flask, request, session
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from meetings.accounts.models import LOCALES, GlobalRole, UnitKind
+from meetings.conferences.models import Attendance, ConferenceKind, ConferenceRole, ConferenceStatus, Rsvp
+
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def select_locale() -> str:
+    """?lang= for one request, then the person's choice, then the session, then Vietnamese."""
+    asked = request.args.get("lang")
+    if asked in LOCALES:
+        return asked
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    return "vi"
+
+
+def locale() -> str:
+    return str(get_locale() or "vi")
+
+
+STATUS_LABELS = {
+    ConferenceStatus.draft: _l("Draft"),
+    ConferenceStatus.scheduled: _l("Scheduled"),
+    ConferenceStatus.live: _l("Live"),
+    ConferenceStatus.concluded: _l("Concluded"),
+    ConferenceStatus.archived: _l("Archived"),
+}
+# The verb on the button that moves a conference into a state
+STATUS_ACTIONS = {
+    ConferenceStatus.draft: _l("Back to draft"),
+    ConferenceStatus.scheduled: _l("Schedule and send invitations"),
+    ConferenceStatus.live: _l("Open the conference"),
+    ConferenceStatus.concluded: _l("Close the conference"),
+    ConferenceStatus.archived: _l("Archive"),
+}
+KIND_LABELS = {
+    ConferenceKind.semi_annual_review: _l("Semi-annual review"),
+    ConferenceKind.annual_review: _l("Annual review"),
+    ConferenceKind.thematic: _l("Thematic conference"),
+    ConferenceKind.other: _l("Other meeting"),
+}
+ROLE_LABELS = {
+    ConferenceRole.organizer: _l("Organizer"),
+    ConferenceRole.chair: _l("Chair"),
+    ConferenceRole.secretary: _l("Secretary"),
+    ConferenceRole.presenter: _l("Presenter"),
+    ConferenceRole.delegate: _l("Delegate"),
+    ConferenceRole.observer: _l("Observer"),
+}
+ATTENDANCE_LABELS = {
+    Attendance.in_room: _l("In the room"),
+    Attendance.remote: _l("Remote site"),
+}
+RSVP_LABELS = {
+    Rsvp.pending: _l("No answer yet"),
+    Rsvp.attending: _l("Attends"),
+    Rsvp.substitute: _l("Sends a substitute"),
+    Rsvp.declined: _l("Declined"),
+}
+UNIT_KIND_LABELS = {
+    UnitKind.committee: _l("Committee"),
+    UnitKind.department: _l("Department"),
+    UnitKind.regional_office: _l("Regional office"),
+    UnitKind.representative_office: _l("Representative office"),
+    UnitKind.other: _l("Other unit"),
+}
+GLOBAL_ROLE_LABELS = {
+    GlobalRole.admin: _l("Administrator"),
+    GlobalRole.organizer: _l("Secretariat (may schedule)"),
+    GlobalRole.member: _l("Member"),
+}
+
+
+def _in_zone(value: datetime, tz) -> datetime:
+    return value.astimezone(tz) if tz is not None else value
+
+
+def fmt_datetime(value: datetime | None, tz=None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if fmt == "medium":
+        # 20/09/2016 15:15 in Vietnamese, Sep 20, 2016, 3:15 PM in English
+        return format_datetime(_in_zone(value, tz), "short" if locale() == "vi" else "medium",
+                               locale=locale(), tzinfo=getattr(value.astimezone(tz), "tzinfo", None))
+    return format_datetime(_in_zone(value, tz), fmt, locale=locale(),
+                           tzinfo=getattr(value.astimezone(tz), "tzinfo", None))
+
+
+def fmt_date(value: date | datetime | None, tz=None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _in_zone(value, tz).date()
+    if fmt == "medium" and locale() == "vi":
+        return value.strftime("%d/%m/%Y")
+    return format_date(value, fmt, locale=locale())
+
+
+def fmt_time(value: datetime | None, tz=None) -> str:
+    if value is None:
+        return ""
+    local = _in_zone(value, tz)
+    return format_time(local, "HH:mm" if locale() == "vi" else "short", locale=locale(),
+                       tzinfo=local.tzinfo)
+
+
+def fmt_number(value) -> str:
+    return format_decimal(value, locale=locale())
+
+
+def fmt_weekday(value: date, width: str = "abbreviated") -> str:
+    return format_date(value, "EEE" if width == "abbreviated" else "EEEE", locale=locale())
+
+
+def fmt_month(year: int, month: int) -> str:
+    return format_date(date(year, month, 1), "LLLL yyyy", locale=locale())
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        datetime=fmt_datetime, date=fmt_date, time=fmt_time, number=fmt_number,
+        weekday=fmt_weekday,
+    )
+    app.jinja_env.globals.update(
+        STATUS_LABELS=STATUS_LABELS, STATUS_ACTIONS=STATUS_ACTIONS, KIND_LABELS=KIND_LABELS,
+        ROLE_LABELS=ROLE_LABELS, ATTENDANCE_LABELS=ATTENDANCE_LABELS, RSVP_LABELS=RSVP_LABELS,
+        UNIT_KIND_LABELS=UNIT_KIND_LABELS, GLOBAL_ROLE_LABELS=GLOBAL_ROLE_LABELS,
+        LANGUAGE_NAMES=LANGUAGE_NAMES, current_locale=locale, fmt_month=fmt_month,
+    )

@@ -1,0 +1,112 @@
+"""Load the seed case (seeds/*.json) through the services. Safe to run twice."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from meetings.accounts import services as accounts
+from meetings.accounts.models import Unit, User
+from meetings.conferences import services as conferences
+from meetings.conferences.models import Conference, ConferenceStatus, Participant
+from meetings.config import ROOT
+from meetings.db import unit_of_work
+from meetings.extensions import db
+
+SEEDS = ROOT / "seeds"
+DEMO_PASSWORD_DEFAULT = "demo1234"
+
+
+def _read(name: str, directory: Path) -> list[dict]:
+    return json.loads((directory / name).read_text(encoding="utf-8"))
+
+
+def load_seed(directory: Path = SEEDS) -> dict:
+    counts = {"units": 0, "users": 0, "conferences": 0, "participants": 0}
+    with unit_of_work():
+        units = _load_units(_read("units.json", directory), counts)
+    with unit_of_work():
+        users = _load_users(_read("users.json", directory), units, counts)
+    for spec in _read("conferences.json", directory):
+        with unit_of_work():
+            _load_conference(spec, units, users, counts)
+    return counts
+
+
+def _load_units(specs: list[dict], counts: dict) -> dict[str, Unit]:
+    units = {u.code: u for u in db.session.scalars(select(Unit))}
+    for spec in specs:
+        if spec["code"] in units:
+            continue
+        data = {k: v for k, v in spec.items() if k != "parent"}
+        if spec.get("parent"):
+            data["parent_id"] = units[spec["parent"]].id
+        units[spec["code"]] = accounts.create_unit(actor=None, data=data, system=True)
+        counts["units"] += 1
+    return units
+
+
+def _load_users(specs: list[dict], units: dict[str, Unit], counts: dict) -> dict[str, User]:
+    password = os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    for spec in specs:
+        if spec["email"] in users:
+            continue
+        data = {k: v for k, v in spec.items() if k != "unit"}
+        data.update(unit_id=units[spec["unit"]].id, password=password)
+        users[spec["email"]] = accounts.create_user(actor=None, data=data, system=True)
+        counts["users"] += 1
+    return users
+
+
+def _load_conference(spec: dict, units: dict[str, Unit], users: dict[str, User], counts: dict) -> None:
+    organizer = users[spec["organizer"]]
+    starts_at = datetime.fromisoformat(spec["starts_at"])
+    conference = db.session.scalar(
+        select(Conference).where(Conference.title == spec["title"])
+    )
+    if conference is None:
+        conference = conferences.create_conference(actor=organizer, data={
+            "title": spec["title"], "kind": spec["kind"],
+            "period_start": date.fromisoformat(spec["period_start"]),
+            "period_end": date.fromisoformat(spec["period_end"]),
+            "host_unit_id": units[spec["host_unit"]].id, "venue": spec["venue"],
+            "starts_at": starts_at, "ends_at": datetime.fromisoformat(spec["ends_at"]),
+            "timezone": spec["timezone"], "chair_id": users[spec["chair"]].id,
+            "description": spec["description"],
+        })
+        counts["conferences"] += 1
+
+    invited_people = {p.user_id for p in conference.participants if p.user_id}
+    invited_units = {p.unit_id for p in conference.participants if p.user_id is None}
+    answers: list[tuple[Participant, dict]] = []
+    for person in spec["people"]:
+        user = users[person["user"]]
+        if user.id in invited_people:
+            continue
+        participant = conferences.invite(actor=organizer, conference=conference, user_id=user.id,
+                                         role=person["role"], attendance=person["attendance"])
+        answers.append((participant, person))
+        counts["participants"] += 1
+    for entry in spec["units"]:
+        unit = units[entry["unit"]]
+        if unit.id in invited_units:
+            continue
+        participant = conferences.invite(actor=organizer, conference=conference, unit_id=unit.id,
+                                         role=entry["role"], attendance=entry["attendance"],
+                                         headcount=entry.get("headcount"))
+        answers.append((participant, entry))
+        counts["participants"] += 1
+
+    target = ConferenceStatus(spec["status"])
+    if conference.status == ConferenceStatus.draft and target != ConferenceStatus.draft:
+        conferences.change_status(actor=organizer, conference=conference, to=ConferenceStatus.scheduled)
+    for participant, entry in answers:
+        if entry.get("answer") and conference.status == ConferenceStatus.scheduled:
+            conferences.answer_invitation(actor=organizer, conference=conference,
+                                          participant=participant, answer=entry["answer"],
+                                          substitute_name=entry.get("substitute_name"))

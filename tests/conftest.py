@@ -1,0 +1,120 @@
+"""Shared fixtures: the app on SQLite (default) or PostgreSQL (DATABASE_URL), clients, login.
+
+The schema is built once per run by the Alembic migrations (so they are tested
+too); after each test every table is emptied. Factories flush; a test commits
+with `db.session.commit()` before it makes HTTP requests.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from meetings import create_app
+from meetings.config import TEST_OVERRIDES
+from meetings.extensions import db as _db
+from tests import factories
+
+TMP = tempfile.mkdtemp(prefix="meetings-tests-")
+
+
+def database_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith(
+            "postgresql://") else url
+    return f"sqlite:///{TMP}/test.sqlite3"
+
+
+def reset_schema(app) -> None:
+    with app.app_context():
+        engine = _db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        else:
+            _db.drop_all()
+            with engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(directory=app.extensions["migrate"].directory)
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app({**TEST_OVERRIDES, "SQLALCHEMY_DATABASE_URI": database_url(),
+                      "SERVER_NAME": None, "SECRET_KEY": "test-secret"})
+    reset_schema(app)
+    return app
+
+
+def empty_tables() -> None:
+    tables = list(reversed(_db.metadata.sorted_tables))
+    if _db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        _db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            _db.session.execute(table.delete())
+    _db.session.commit()
+
+
+@pytest.fixture
+def db(app) -> Iterator:
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        empty_tables()
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(db):
+    """The factories, bound to the test's session: make.unit(), make.user(), ..."""
+    return factories
+
+
+def login(client, user, password: str = factories.PASSWORD):
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def login_as(client):
+    def _login(user, password: str = factories.PASSWORD):
+        client.post("/logout")
+        return login(client, user, password)
+
+    return _login
+
+
+@contextmanager
+def count_queries(engine):
+    """Count the SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def query_counter(db):
+    return lambda: count_queries(db.engine)
