@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,6 +19,8 @@ LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 def select_locale() -> str:
     """?lang= for one request, then the person's choice, then the session, then Vietnamese."""
+    if not has_request_context():  # CLI, seed loader: Vietnamese unless told otherwise
+        return "vi"
     asked = request.args.get("lang")
     if asked in LOCALES:
         return asked
@@ -92,14 +94,13 @@ def _in_zone(value: datetime, tz) -> datetime:
 
 
 def fmt_datetime(value: datetime | None, tz=None, fmt: str = "medium") -> str:
+    """20/09/2016 15:15 in Vietnamese, Sep 20, 2016, 3:15 PM in English."""
     if value is None:
         return ""
-    if fmt == "medium":
-        # 20/09/2016 15:15 in Vietnamese, Sep 20, 2016, 3:15 PM in English
-        return format_datetime(_in_zone(value, tz), "short" if locale() == "vi" else "medium",
-                               locale=locale(), tzinfo=getattr(value.astimezone(tz), "tzinfo", None))
-    return format_datetime(_in_zone(value, tz), fmt, locale=locale(),
-                           tzinfo=getattr(value.astimezone(tz), "tzinfo", None))
+    local = _in_zone(value, tz)
+    if fmt == "medium" and locale() == "vi":
+        fmt = "dd/MM/yyyy HH:mm"
+    return format_datetime(local, fmt, locale=locale(), tzinfo=local.tzinfo)
 
 
 def fmt_date(value: date | datetime | None, tz=None, fmt: str = "medium") -> str:

@@ -1,0 +1,64 @@
+"""The demo loader and the command line."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from meetings.accounts.models import Unit, User
+from meetings.conferences.models import Attendance, Conference, ConferenceStatus, Participant
+from meetings.seeding import load_seed
+
+
+def _counts(db):
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Unit, User, Conference, Participant)}
+
+
+def test_seed_loads_the_review_conference_and_twice_duplicates_nothing(db):
+    first = load_seed()
+    assert first["units"] >= 12 and first["users"] >= 10 and first["conferences"] == 2
+    counts = _counts(db)
+    again = load_seed()
+    assert again == {"units": 0, "users": 0, "conferences": 0, "participants": 0}
+    assert _counts(db) == counts
+
+    review = db.session.scalar(select(Conference).where(Conference.title.like("Hội nghị sơ kết%")))
+    assert review.status == ConferenceStatus.scheduled
+    assert review.local_starts_at.replace(tzinfo=None) == datetime(2016, 9, 20, 15, 15)
+    assert review.local_starts_at.tzinfo == ZoneInfo("Asia/Ho_Chi_Minh")
+    assert review.chair.full_name == "Hà Hùng"
+    remote = {p.unit.code for p in review.participants if p.attendance == Attendance.remote}
+    assert remote == {"DP2", "DP3", "VPDD-HCM"}
+    regional = {u.name_vi for u in db.session.scalars(select(Unit).where(Unit.kind == "regional_office"))}
+    assert {"Vụ Địa phương II", "Vụ Địa phương III"} <= regional
+
+
+def test_seed_accounts_can_log_in(db, client):
+    load_seed()
+    response = client.post("/login", data={"email": "thuky@ubdt.demo", "password": "demo1234"})
+    assert response.status_code == 302
+
+
+def test_create_user_command(db, app, make):
+    unit = make.unit(code="VP")
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "--email", "New@Example.vn", "--name", "Người Mới",
+                                 "--unit", "VP", "--role", "admin", "--password", "long-enough-1"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "new@example.vn"))
+    assert user.unit_id == unit.id and user.is_admin and user.check_password("long-enough-1")
+
+
+def test_create_user_command_refuses_bad_input_and_stores_nothing(db, app, make):
+    make.unit(code="VP")
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "--email", "x@example.vn", "--name", "X",
+                                 "--unit", "NOPE", "--password", "long-enough-1"])
+    assert result.exit_code != 0 and "NOPE" in result.output
+    result = runner.invoke(args=["create-user", "--email", "x@example.vn", "--name", "X",
+                                 "--unit", "VP", "--password", "short"])
+    assert result.exit_code != 0 and "8" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
