@@ -21,6 +21,7 @@ const files = [
   ["socket.io-client/dist/socket.io.min.js", "socket.io/socket.io.min.js"],
   ["socket.io-client/dist/socket.io.min.js.map", "socket.io/socket.io.min.js.map"],
   ["swagger-ui-dist/swagger-ui.css", "swagger-ui/swagger-ui.css"],
+  ["swagger-ui-dist/swagger-ui.css.map", "swagger-ui/swagger-ui.css.map"],
   ["swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"],
   ["swagger-ui-dist/swagger-ui-standalone-preset.js", "swagger-ui/swagger-ui-standalone-preset.js"],
   ["swagger-ui-dist/favicon-16x16.png", "swagger-ui/favicon-16x16.png"],
