@@ -64,5 +64,7 @@ TEST_OVERRIDES = {
     "TESTING": True,
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
+    # Counters in memory even when REDIS_URL is set: runs must not share them.
+    "RATELIMIT_STORAGE_URI": "memory://",
     "SEED_ON_EMPTY": False,
 }

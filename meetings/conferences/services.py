@@ -106,6 +106,46 @@ def _require(allowed: bool, message=None) -> None:
         raise PermissionDeniedError(message)
 
 
+# --- what pages offer (the same rules the actions below enforce) -------------
+
+OPEN_STATES = (ConferenceStatus.draft, ConferenceStatus.scheduled, ConferenceStatus.live)
+ANSWERING_STATES = (ConferenceStatus.scheduled, ConferenceStatus.live)
+
+
+def is_open(conference: Conference) -> bool:
+    """Details and invitations may still change (not concluded or archived)."""
+    return conference.status in OPEN_STATES
+
+
+def can_edit(user: User | None, conference: Conference) -> bool:
+    return can_manage(user, conference) and is_open(conference)
+
+
+def accepts_answers(conference: Conference) -> bool:
+    """Answers and check-in are taken while the conference is scheduled or live."""
+    return conference.status in ANSWERING_STATES
+
+
+def allowed_transitions(user: User | None, conference: Conference) -> list[ConferenceStatus]:
+    return [to for to in TRANSITIONS[conference.status] if can_change_status(user, conference, to)]
+
+
+def invitations_of(user: User | None, conference: Conference) -> list[Participant]:
+    """The invitations a person answers themselves: their own and their unit's."""
+    if user is None or not user.is_authenticated:
+        return []
+    return [p for p in conference.participants
+            if p.user_id == user.id or (p.user_id is None and p.unit_id == user.unit_id)]
+
+
+def people_to_choose() -> list[User]:
+    """Active people with their units, for chair and invitation selects (two queries)."""
+    return list(db.session.scalars(
+        select(User).where(User.active.is_(True)).order_by(User.full_name)
+        .options(selectinload(User.unit))
+    ))
+
+
 # --- reading ----------------------------------------------------------------
 
 
