@@ -84,7 +84,10 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.session_protection = "strong"
+    # "basic": a changed address or browser marks the session non-fresh. "strong"
+    # would also drop a session that holds no login yet (a chosen language) before
+    # the Bearer-token loader runs, refusing a valid token.
+    login_manager.session_protection = "basic"
 
     from flask_babel import lazy_gettext as _l
 

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 
@@ -46,10 +48,24 @@ def reset_schema(app) -> None:
         upgrade(directory=app.extensions["migrate"].directory)
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production.
+
+    The `db` fixture keeps one app context open for the whole test and Flask reuses
+    it for each request; without this, the user Flask-Login remembered in `g` (and
+    Flask-Babel's locale) would carry over into the next request.
+    """
+
+    def open(self, *args, **kwargs):
+        g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app():
     app = create_app({**TEST_OVERRIDES, "SQLALCHEMY_DATABASE_URI": database_url(),
                       "SERVER_NAME": None, "SECRET_KEY": "test-secret"})
+    app.test_client_class = IsolatedClient
     reset_schema(app)
     return app
 

@@ -1,7 +1,36 @@
-"""The JSON API under /api/v1, described by the OpenAPI document flask-smorest generates."""
+"""The JSON API under /api/v1, described by the OpenAPI document flask-smorest generates.
+
+Callers authenticate with their session cookie (writes then need the
+X-CSRFToken header) or with a personal API token (Authorization: Bearer mtg_...).
+Endpoints are thin: parse with a schema, call one service inside unit_of_work(),
+dump with a schema. Errors are JSON {code, message, errors?} (meetings.errors).
+"""
 
 from flask import Flask
 
+PREFIX = "/api/v1"
+
 
 def register_api(app: Flask) -> None:
-    pass
+    from meetings.api import conferences, participants, units, users
+    from meetings.extensions import api
+
+    _document_error_body(api)
+    api.register_blueprint(units.blp, url_prefix=f"{PREFIX}/units")
+    api.register_blueprint(users.blp, url_prefix=f"{PREFIX}/users")
+    api.register_blueprint(conferences.blp, url_prefix=f"{PREFIX}/conferences")
+    api.register_blueprint(participants.blp,
+                           url_prefix=f"{PREFIX}/conferences/<int:conference_id>/participants",
+                           parameters=[participants.CONFERENCE_PARAMETER])
+
+
+def _document_error_body(api) -> None:
+    """Describe our error body, not flask-smorest's, in the document's "Error" schema.
+
+    flask-smorest registers its own ErrorSchema ({code: int, status, message, errors})
+    when the Api is initialised, and every error response it documents refers to
+    it; our handlers (meetings.errors) send {code: str, message, errors}.
+    """
+    from meetings.api.base import ErrorSchema
+
+    api.spec.components.schemas["Error"] = api.ma_plugin.converter.schema2jsonschema(ErrorSchema)
