@@ -130,6 +130,8 @@ def fmt_weekday(value: date, width: str = "abbreviated") -> str:
 
 
 def fmt_month(year: int, month: int) -> str:
+    if locale() == "vi":  # "Tháng 9 năm 2016", as Vietnamese writes it
+        return f"Tháng {month} năm {year}"
     return format_date(date(year, month, 1), "LLLL yyyy", locale=locale())
 
 

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
@@ -49,16 +48,17 @@ def reset_schema(app) -> None:
 
 
 class IsolatedClient(FlaskClient):
-    """A test client whose every request starts with an empty `g`, as in production.
+    """Each request in an app context of its own, as in production.
 
-    The `db` fixture keeps one app context open for the whole test and Flask reuses
-    it for each request; without this, the user Flask-Login remembered in `g` (and
-    Flask-Babel's locale) would carry over into the next request.
+    The `db` fixture keeps one app context open for the whole test; requests made
+    inside it would share its `g` (where Flask-Login keeps the user and Flask-Babel
+    the locale of the previous request) and its database session. A test commits
+    what a request must see.
     """
 
     def open(self, *args, **kwargs):
-        g.__dict__.clear()
-        return super().open(*args, **kwargs)
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")

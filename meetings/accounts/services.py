@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from meetings import audit, validation
 from meetings.accounts.models import LOCALES, ApiToken, GlobalRole, Unit, UnitKind, User
@@ -107,6 +108,12 @@ def unit_tree() -> list[tuple[Unit, int]]:
 
     walk(None, 0)
     return ordered
+
+
+def user_counts_by_unit() -> dict[int, int]:
+    """How many accounts each unit has, in one query."""
+    rows = db.session.execute(select(User.unit_id, func.count(User.id)).group_by(User.unit_id))
+    return {unit_id: count for unit_id, count in rows}
 
 
 # --- users -----------------------------------------------------------------
@@ -223,7 +230,7 @@ def user_for_feed_token(token: str) -> User | None:
 
 
 def list_users(unit_id: int | None = None) -> Sequence[User]:
-    query = select(User).order_by(User.full_name)
+    query = select(User).options(selectinload(User.unit)).order_by(User.full_name)
     if unit_id is not None:
         query = query.where(User.unit_id == unit_id)
     return db.session.scalars(query).all()
@@ -255,6 +262,16 @@ def revoke_api_token(*, actor: User, token_id: int) -> ApiToken:
         audit.record(db.session, actor, "api_token.revoke", token)
     db.session.flush()
     return token
+
+
+def list_api_tokens(*, actor: User) -> Sequence[ApiToken]:
+    """The person's tokens still in force, newest first."""
+    query = (
+        select(ApiToken)
+        .where(ApiToken.user_id == actor.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    return db.session.scalars(query).all()
 
 
 def user_for_api_token(secret: str) -> User | None:

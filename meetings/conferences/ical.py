@@ -31,7 +31,9 @@ def _event(conference: Conference, host: str) -> Event:
         description += f"\n\n{conference.video_bridge_url}"
     event.add("description", (description + f"\n\n{link}").strip())
     event.add("url", link)
-    status = "CANCELLED" if conference.status == ConferenceStatus.draft else "CONFIRMED"
+    # A draft is still being planned (only its organizers see it): tentative, not cancelled,
+    # which calendar programs would strike through or delete.
+    status = "TENTATIVE" if conference.status == ConferenceStatus.draft else "CONFIRMED"
     event.add("status", status)
     return event
 

@@ -284,10 +284,10 @@ def _conference_fields(data: dict, conference: Conference | None) -> dict:
             raise ValidationError.on("chair_id", _l("Choose an existing person as chair."))
         fields["chair_id"] = chair_id
 
-    tz_name = validation.timezone(data["timezone"]) if data.get("timezone") or conference is None \
-        else conference.timezone
-    if conference is None and not data.get("timezone"):
-        tz_name = "Asia/Ho_Chi_Minh"
+    if data.get("timezone"):
+        tz_name = validation.timezone(data["timezone"])
+    else:  # not given (e.g. an API call): keep the conference's, or the default for a new one
+        tz_name = conference.timezone if conference is not None else "Asia/Ho_Chi_Minh"
     fields["timezone"] = tz_name
     tz = ZoneInfo(tz_name)
     if conference is None or "starts_at" in data:

@@ -10,7 +10,6 @@ import json
 import re
 
 import pytest
-from flask import g
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -24,26 +23,10 @@ from tests import factories
 # --- helpers shared by the API tests ---------------------------------------------
 
 
-class ApiClient(FlaskClient):
-    """A test client whose every request starts with an empty `g`, as in production.
-
-    The `db` fixture keeps one app context open for the whole test and Flask reuses
-    it for each request, so without this the user Flask-Login remembered in `g`
-    (and Flask-Babel's locale) would carry over into the next request.
-    """
-
-    def open(self, *args, **kwargs):
-        g.__dict__.clear()
-        return super().open(*args, **kwargs)
-
-    @classmethod
-    def of(cls, app) -> ApiClient:
-        return cls(app, app.response_class, use_cookies=True)
-
 
 @pytest.fixture
-def api(app, db) -> ApiClient:
-    return ApiClient.of(app)
+def api(client):
+    return client
 
 
 def bearer(user) -> dict:
@@ -229,7 +212,7 @@ def test_cookie_writes_need_the_csrf_header_token_writes_do_not(api, app, make, 
     accepted = api.post("/api/v1/units", json=body, headers={"X-CSRFToken": token})
     assert accepted.status_code == 201, accepted.get_json()
 
-    script = ApiClient.of(app)  # a script: no cookies, only its token
+    script = app.test_client(use_cookies=False)  # a script: no cookies, only its token
     by_token = script.post("/api/v1/units", json={**body, "code": "CSRF-2"}, headers=headers)
     assert by_token.status_code == 201, by_token.get_json()
     assert count(Unit) == 3

@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from meetings.conferences.models import Conference, ConferenceRole, ConferenceStatus
 from meetings.extensions import db as _db
-from tests.http.test_api import ApiClient, assert_error, bearer, stored_state
+from tests.http.test_api import assert_error, bearer, stored_state
 
 
 @pytest.fixture
-def api(app, db) -> ApiClient:
-    return ApiClient.of(app)
+def api(client):
+    return client
 
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -13,12 +13,12 @@ from meetings.conferences.models import (
     Rsvp,
 )
 from meetings.extensions import db as _db
-from tests.http.test_api import ApiClient, assert_error, bearer, stored_state
+from tests.http.test_api import assert_error, bearer, stored_state
 
 
 @pytest.fixture
-def api(app, db) -> ApiClient:
-    return ApiClient.of(app)
+def api(client):
+    return client
 
 
 @pytest.fixture

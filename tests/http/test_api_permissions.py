@@ -8,12 +8,12 @@ from __future__ import annotations
 import pytest
 
 from meetings.extensions import db as _db
-from tests.http.test_api import ApiClient, assert_error, bearer, login, stored_state
+from tests.http.test_api import assert_error, bearer, login, stored_state
 
 
 @pytest.fixture
-def api(app, db) -> ApiClient:
-    return ApiClient.of(app)
+def api(client):
+    return client
 
 
 ROLES = ("anonymous", "outsider", "invitee", "organizer", "admin")
