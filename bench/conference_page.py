@@ -61,12 +61,14 @@ def measure(app, organizer, conference_id: int, runs: int) -> dict:
         response = client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
+    packed = client.get(url, headers={"Accept-Encoding": "gzip"})
     timings.sort()
     return {
         "median_ms": round(statistics.median(timings), 2),
         "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
         "queries": len(statements),
         "bytes": len(response.get_data()),
+        "gzip_bytes": len(packed.get_data()),
     }
 
 
@@ -89,10 +91,10 @@ def main() -> None:
             db.session.remove()
             db.drop_all()
     base, big = results["baseline_20"], results["participants_200"]
-    print(f"{'page':<34}{'median ms':>10}{'p95 ms':>10}{'queries':>9}{'bytes':>9}")
+    print(f"{'page':<34}{'median ms':>10}{'p95 ms':>10}{'queries':>9}{'bytes':>9}{'gzip':>8}")
     for label, r in results.items():
         print(f"{'conference page, ' + label:<34}{r['median_ms']:>10}{r['p95_ms']:>10}"
-              f"{r['queries']:>9}{r['bytes']:>9}")
+              f"{r['queries']:>9}{r['bytes']:>9}{r['gzip_bytes']:>8}")
     print(f"ratio 200/20: {big['median_ms'] / base['median_ms']:.2f}x time, "
           f"{big['queries'] - base['queries']:+d} queries")
     print(json.dumps({"bench": "conference_page", "dialect": url.split(':')[0], "runs": args.runs,

@@ -40,6 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
             "security": [{"bearerAuth": []}, {"cookieAuth": []}],
         },
         WTF_CSRF_CHECK_DEFAULT=False,
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_MIN_SIZE=1024,
         JSON_SORT_KEYS=False,
     )
     if config:
@@ -64,7 +66,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from meetings import i18n
-    from meetings.extensions import api, babel, csrf, db, limiter, login_manager, migrate, socketio
+    from meetings.extensions import (
+        api, babel, compress, csrf, db, limiter, login_manager, migrate, socketio,
+    )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
@@ -73,6 +77,7 @@ def _init_extensions(app: Flask) -> None:
                    timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
     i18n.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],

@@ -1,6 +1,7 @@
 """Extensions, created unbound and attached in create_app()."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -20,3 +21,5 @@ csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 api = Api()
+# gzip/brotli for pages and assets: a regional office on a slow link gets a tenth of the bytes
+compress = Compress()

@@ -614,3 +614,15 @@ def test_conference_page_query_count_does_not_grow(db, make, client, login_as, q
     big = _queries_for_page(db, make, client, login_as, query_counter, 100, 100)
     assert big <= 12, big
     assert big == small
+
+
+def test_conference_page_with_200_participants_sends_few_bytes_compressed(db, make, client, login_as):
+    """A regional office on a slow link: the page travels compressed, and stays small."""
+    organizer, conference_id = _big_conference(db, make, 100, 100)
+    login_as(organizer)
+    plain = client.get(f"/conferences/{conference_id}")
+    packed = client.get(f"/conferences/{conference_id}", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert packed.headers["Vary"].lower().count("accept-encoding") == 1
+    assert len(packed.get_data()) < 40_000, len(packed.get_data())
+    assert len(plain.get_data()) < 400_000, len(plain.get_data())
