@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event  # noqa: E402
 
 from meetings import create_app  # noqa: E402
-from meetings.config import TEST_OVERRIDES  # noqa: E402
 from meetings.conferences.models import Attendance, ConferenceRole  # noqa: E402
+from meetings.config import TEST_OVERRIDES  # noqa: E402
 from meetings.extensions import db  # noqa: E402
 from tests import factories  # noqa: E402
 

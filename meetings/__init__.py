@@ -67,7 +67,15 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from meetings import i18n
     from meetings.extensions import (
-        api, babel, compress, csrf, db, limiter, login_manager, migrate, socketio,
+        api,
+        babel,
+        compress,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+        socketio,
     )
 
     db.init_app(app)
@@ -125,7 +133,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from meetings.accounts.routes import admin_bp, bp as accounts_bp
+    from meetings.accounts.routes import admin_bp
+    from meetings.accounts.routes import bp as accounts_bp
     from meetings.api import register_api
     from meetings.conferences.routes import bp as conferences_bp
 
@@ -160,6 +169,10 @@ def _register_hooks(app: Flask) -> None:
     @app.context_processor
     def inject_user():
         return {"current_user": current_user, "session_locale": session.get("locale")}
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return app.send_static_file("favicon.svg")
 
     @app.get("/healthz")
     def healthz():

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated
-
-import enum
 
 from sqlalchemy import DateTime, Enum, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, registry

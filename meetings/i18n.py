@@ -12,7 +12,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from meetings.accounts.models import LOCALES, GlobalRole, UnitKind
-from meetings.conferences.models import Attendance, ConferenceKind, ConferenceRole, ConferenceStatus, Rsvp
+from meetings.conferences.models import (
+    Attendance,
+    ConferenceKind,
+    ConferenceRole,
+    ConferenceStatus,
+    Rsvp,
+)
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
