@@ -54,7 +54,9 @@ def fill_form(form: Locator, values: dict) -> None:
 
 
 def submit(form: Locator) -> None:
-    form.locator("button[type='submit'], input[type='submit'], button:not([type])").first.click()
+    """Submit and wait for the page that answers: the next check must not see the old one."""
+    with form.page.expect_navigation():
+        form.locator("button[type='submit'], input[type='submit'], button:not([type])").first.click()
 
 
 def translated(app, text, locale: str) -> str:

@@ -33,11 +33,11 @@ def committee(make, db):
     dp3 = make.unit("DP3", name_vi="Vụ Địa phương III", name_en="Regional Department III",
                     kind=UnitKind.regional_office, parent=ubdt, city="Buôn Ma Thuột")
     organizer = make.organizer(unit=office, full_name="Nguyễn Thị Thu", email="thuky@ubdt.test",
-                               position="Chuyên viên Văn phòng Ủy ban")
+                               position="Chuyên viên Văn phòng Ủy ban", locale="vi")
     chair = make.user(unit=ubdt, full_name="Hà Hùng", email="hahung@ubdt.test",
-                      position="Thứ trưởng, Phó Chủ nhiệm")
+                      position="Thứ trưởng, Phó Chủ nhiệm", locale="vi")
     remote_member = make.user(unit=dp3, full_name="H'Linh Niê", email="dp3@ubdt.test",
-                              position="Chuyên viên Vụ Địa phương III")
+                              position="Chuyên viên Vụ Địa phương III", locale="vi")
     db.session.commit()
     return {"office": office, "dp3": dp3, "organizer": organizer, "chair": chair,
             "remote_member": remote_member}

@@ -25,7 +25,7 @@ def test_units_are_listed_in_tree_order_and_filtered_by_kind(api, make):
     make.unit("VU-B", parent=committee)
     make.unit("VU-A", parent=committee)
     make.unit("CQ-3", kind=UnitKind.regional_office, city="Đà Nẵng")
-    headers = bearer(make.user(unit=committee))
+    headers = bearer(make.user(unit=committee, locale="vi"))
 
     listed = api.get("/api/v1/units", headers=headers).get_json()
     offices = api.get("/api/v1/units?kind=regional_office", headers=headers).get_json()
@@ -40,7 +40,7 @@ def test_units_are_listed_in_tree_order_and_filtered_by_kind(api, make):
 
 def test_a_unit_name_follows_the_language_asked_for(api, make):
     unit = make.unit(name_vi="Vụ Địa phương", name_en="Department of Local Affairs")
-    headers = bearer(make.user(unit=unit))
+    headers = bearer(make.user(unit=unit, locale="vi"))
 
     vietnamese = api.get(f"/api/v1/units/{unit.id}", headers=headers).get_json()
     english = api.get(f"/api/v1/units/{unit.id}?lang=en", headers=headers).get_json()
@@ -133,7 +133,7 @@ def test_people_are_listed_by_name_and_filtered_by_unit(api, make):
     unit_a, unit_b = make.unit("A"), make.unit("B")
     make.user(unit=unit_a, full_name="Trần Thị C")
     make.user(unit=unit_a, full_name="Lê Văn A")
-    caller = make.user(unit=unit_b, full_name="Phạm B")
+    caller = make.user(unit=unit_b, full_name="Phạm B", locale="vi")
     headers = bearer(caller)
 
     everyone = api.get("/api/v1/users", headers=headers).get_json()

@@ -99,7 +99,7 @@ def test_home_redirects_to_the_list(client):
 
 
 def test_list_shows_upcoming_and_past_with_zone_and_status(db, make, client, login_as):
-    organizer = make.organizer()
+    organizer = make.organizer(locale="vi")
     soon = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
     make.conference(organizer=organizer, title="Sắp họp", starts_at=soon)
     make.conference(organizer=organizer, title="Đã họp", status=ConferenceStatus.concluded,
@@ -175,7 +175,7 @@ def test_calendar_shows_conferences_on_their_local_day(db, make, client, login_a
 
 
 def test_calendar_in_vietnamese_and_today(db, make, client, login_as):
-    member = make.user()
+    member = make.user(locale="vi")
     db.session.commit()
     login_as(member)
     body = page(client.get("/conferences/calendar?year=2016&month=9"))
@@ -487,7 +487,7 @@ def test_create_a_conference(db, make, client, login_as):
 
 
 def test_create_in_another_time_zone(db, make, client, login_as):
-    organizer = make.organizer()
+    organizer = make.organizer(locale="vi")
     db.session.commit()
     login_as(organizer)
     client.post("/conferences/new", data=_form(organizer.unit_id, timezone="Europe/Paris"))
