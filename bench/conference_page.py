@@ -34,12 +34,18 @@ def build(people: int, units: int):
     organizer = factories.organizer()
     conference = factories.conference(organizer=organizer, chair=factories.user())
     for i in range(people):
-        factories.participant(conference, user=factories.user(),
-                              role=ConferenceRole.delegate if i % 5 else ConferenceRole.presenter)
+        factories.participant(
+            conference,
+            user=factories.user(),
+            role=ConferenceRole.delegate if i % 5 else ConferenceRole.presenter,
+        )
     for i in range(units):
-        factories.participant(conference, unit=factories.unit(),
-                              attendance=Attendance.remote if i % 3 == 0 else Attendance.in_room,
-                              headcount=3)
+        factories.participant(
+            conference,
+            unit=factories.unit(),
+            attendance=Attendance.remote if i % 3 == 0 else Attendance.in_room,
+            headcount=3,
+        )
     db.session.commit()
     return organizer, conference.id
 
@@ -93,12 +99,19 @@ def main() -> None:
     base, big = results["baseline_20"], results["participants_200"]
     print(f"{'page':<34}{'median ms':>10}{'p95 ms':>10}{'queries':>9}{'bytes':>9}{'gzip':>8}")
     for label, r in results.items():
-        print(f"{'conference page, ' + label:<34}{r['median_ms']:>10}{r['p95_ms']:>10}"
-              f"{r['queries']:>9}{r['bytes']:>9}{r['gzip_bytes']:>8}")
-    print(f"ratio 200/20: {big['median_ms'] / base['median_ms']:.2f}x time, "
-          f"{big['queries'] - base['queries']:+d} queries")
-    print(json.dumps({"bench": "conference_page", "dialect": url.split(':')[0], "runs": args.runs,
-                      **results}))
+        print(
+            f"{'conference page, ' + label:<34}{r['median_ms']:>10}{r['p95_ms']:>10}"
+            f"{r['queries']:>9}{r['bytes']:>9}{r['gzip_bytes']:>8}"
+        )
+    print(
+        f"ratio 200/20: {big['median_ms'] / base['median_ms']:.2f}x time, "
+        f"{big['queries'] - base['queries']:+d} queries"
+    )
+    print(
+        json.dumps(
+            {"bench": "conference_page", "dialect": url.split(":")[0], "runs": args.runs, **results}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -30,13 +30,17 @@ def create_app(config: dict | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/static/vendor/swagger-ui/",
         API_SPEC_OPTIONS={
-            "info": {"description": "Units, people, conferences and their participants. "
-                                    "Authenticate with your session or a personal API token "
-                                    "(Authorization: Bearer mtg_...)."},
-            "components": {"securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer"},
-                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
-            }},
+            "info": {
+                "description": "Units, people, conferences and their participants. "
+                "Authenticate with your session or a personal API token "
+                "(Authorization: Bearer mtg_...)."
+            },
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer"},
+                    "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
+                }
+            },
             "security": [{"bearerAuth": []}, {"cookieAuth": []}],
         },
         WTF_CSRF_CHECK_DEFAULT=False,
@@ -81,8 +85,11 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale,
-                   timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"],
+    )
     i18n.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)

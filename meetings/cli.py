@@ -63,10 +63,18 @@ def create_user_command(email, full_name, unit_code, role, locale, password) -> 
         raise click.ClickException(f"No unit has the code {unit_code!r}.")
     try:
         with unit_of_work():
-            user = services.create_user(actor=None, system=True, data={
-                "email": email, "full_name": full_name, "unit_id": unit.id,
-                "role": role, "locale": locale, "password": password,
-            })
+            user = services.create_user(
+                actor=None,
+                system=True,
+                data={
+                    "email": email,
+                    "full_name": full_name,
+                    "unit_id": unit.id,
+                    "role": role,
+                    "locale": locale,
+                    "password": password,
+                },
+            )
     except DomainError as error:
         details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in error.field_errors.items())
         raise click.ClickException(details or str(error.message)) from error

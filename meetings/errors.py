@@ -94,9 +94,7 @@ HTTP_MESSAGES = {
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -109,8 +107,9 @@ def register_error_handlers(app: Flask) -> None:
         if error.status in (409, 422) and request.method == "POST" and request.referrer:
             flash(str(error.message), "danger")
             return redirect(request.referrer)
-        return render_template("errors/error.html", status=error.status,
-                               message=error.message), error.status
+        return render_template(
+            "errors/error.html", status=error.status, message=error.message
+        ), error.status
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
@@ -121,7 +120,9 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             payload = {"code": HTTP_CODES.get(status, "error"), "message": str(message)}
             # flask-smorest/webargs put field errors on the exception
-            messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
+            messages = (
+                getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
+            )
             if messages:
                 payload["errors"] = messages.get("json", messages)
                 if status == 422:

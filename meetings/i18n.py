@@ -123,8 +123,9 @@ def fmt_time(value: datetime | None, tz=None) -> str:
     if value is None:
         return ""
     local = _in_zone(value, tz)
-    return format_time(local, "HH:mm" if locale() == "vi" else "short", locale=locale(),
-                       tzinfo=local.tzinfo)
+    return format_time(
+        local, "HH:mm" if locale() == "vi" else "short", locale=locale(), tzinfo=local.tzinfo
+    )
 
 
 def fmt_number(value) -> str:
@@ -143,12 +144,22 @@ def fmt_month(year: int, month: int) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        datetime=fmt_datetime, date=fmt_date, time=fmt_time, number=fmt_number,
+        datetime=fmt_datetime,
+        date=fmt_date,
+        time=fmt_time,
+        number=fmt_number,
         weekday=fmt_weekday,
     )
     app.jinja_env.globals.update(
-        STATUS_LABELS=STATUS_LABELS, STATUS_ACTIONS=STATUS_ACTIONS, KIND_LABELS=KIND_LABELS,
-        ROLE_LABELS=ROLE_LABELS, ATTENDANCE_LABELS=ATTENDANCE_LABELS, RSVP_LABELS=RSVP_LABELS,
-        UNIT_KIND_LABELS=UNIT_KIND_LABELS, GLOBAL_ROLE_LABELS=GLOBAL_ROLE_LABELS,
-        LANGUAGE_NAMES=LANGUAGE_NAMES, current_locale=locale, fmt_month=fmt_month,
+        STATUS_LABELS=STATUS_LABELS,
+        STATUS_ACTIONS=STATUS_ACTIONS,
+        KIND_LABELS=KIND_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+        ATTENDANCE_LABELS=ATTENDANCE_LABELS,
+        RSVP_LABELS=RSVP_LABELS,
+        UNIT_KIND_LABELS=UNIT_KIND_LABELS,
+        GLOBAL_ROLE_LABELS=GLOBAL_ROLE_LABELS,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        current_locale=locale,
+        fmt_month=fmt_month,
     )

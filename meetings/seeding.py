@@ -63,22 +63,29 @@ def _load_users(specs: list[dict], units: dict[str, Unit], counts: dict) -> dict
     return users
 
 
-def _load_conference(spec: dict, units: dict[str, Unit], users: dict[str, User], counts: dict) -> None:
+def _load_conference(
+    spec: dict, units: dict[str, Unit], users: dict[str, User], counts: dict
+) -> None:
     organizer = users[spec["organizer"]]
     starts_at = datetime.fromisoformat(spec["starts_at"])
-    conference = db.session.scalar(
-        select(Conference).where(Conference.title == spec["title"])
-    )
+    conference = db.session.scalar(select(Conference).where(Conference.title == spec["title"]))
     if conference is None:
-        conference = conferences.create_conference(actor=organizer, data={
-            "title": spec["title"], "kind": spec["kind"],
-            "period_start": date.fromisoformat(spec["period_start"]),
-            "period_end": date.fromisoformat(spec["period_end"]),
-            "host_unit_id": units[spec["host_unit"]].id, "venue": spec["venue"],
-            "starts_at": starts_at, "ends_at": datetime.fromisoformat(spec["ends_at"]),
-            "timezone": spec["timezone"], "chair_id": users[spec["chair"]].id,
-            "description": spec["description"],
-        })
+        conference = conferences.create_conference(
+            actor=organizer,
+            data={
+                "title": spec["title"],
+                "kind": spec["kind"],
+                "period_start": date.fromisoformat(spec["period_start"]),
+                "period_end": date.fromisoformat(spec["period_end"]),
+                "host_unit_id": units[spec["host_unit"]].id,
+                "venue": spec["venue"],
+                "starts_at": starts_at,
+                "ends_at": datetime.fromisoformat(spec["ends_at"]),
+                "timezone": spec["timezone"],
+                "chair_id": users[spec["chair"]].id,
+                "description": spec["description"],
+            },
+        )
         counts["conferences"] += 1
 
     invited_people = {p.user_id for p in conference.participants if p.user_id}
@@ -88,25 +95,41 @@ def _load_conference(spec: dict, units: dict[str, Unit], users: dict[str, User],
         user = users[person["user"]]
         if user.id in invited_people:
             continue
-        participant = conferences.invite(actor=organizer, conference=conference, user_id=user.id,
-                                         role=person["role"], attendance=person["attendance"])
+        participant = conferences.invite(
+            actor=organizer,
+            conference=conference,
+            user_id=user.id,
+            role=person["role"],
+            attendance=person["attendance"],
+        )
         answers.append((participant, person))
         counts["participants"] += 1
     for entry in spec["units"]:
         unit = units[entry["unit"]]
         if unit.id in invited_units:
             continue
-        participant = conferences.invite(actor=organizer, conference=conference, unit_id=unit.id,
-                                         role=entry["role"], attendance=entry["attendance"],
-                                         headcount=entry.get("headcount"))
+        participant = conferences.invite(
+            actor=organizer,
+            conference=conference,
+            unit_id=unit.id,
+            role=entry["role"],
+            attendance=entry["attendance"],
+            headcount=entry.get("headcount"),
+        )
         answers.append((participant, entry))
         counts["participants"] += 1
 
     target = ConferenceStatus(spec["status"])
     if conference.status == ConferenceStatus.draft and target != ConferenceStatus.draft:
-        conferences.change_status(actor=organizer, conference=conference, to=ConferenceStatus.scheduled)
+        conferences.change_status(
+            actor=organizer, conference=conference, to=ConferenceStatus.scheduled
+        )
     for participant, entry in answers:
         if entry.get("answer") and conference.status == ConferenceStatus.scheduled:
-            conferences.answer_invitation(actor=organizer, conference=conference,
-                                          participant=participant, answer=entry["answer"],
-                                          substitute_name=entry.get("substitute_name"))
+            conferences.answer_invitation(
+                actor=organizer,
+                conference=conference,
+                participant=participant,
+                answer=entry["answer"],
+                substitute_name=entry.get("substitute_name"),
+            )

@@ -23,8 +23,12 @@ def text(value, field: str, *, max_length: int, required: bool = True) -> str | 
         return None
     if len(value) > max_length:
         raise ValidationError.on(
-            field, _l("At most %(n)d characters, please (you gave %(given)d).",
-                      n=max_length, given=len(value))
+            field,
+            _l(
+                "At most %(n)d characters, please (you gave %(given)d).",
+                n=max_length,
+                given=len(value),
+            ),
         )
     return value
 

@@ -28,8 +28,11 @@ TMP = tempfile.mkdtemp(prefix="meetings-tests-")
 def database_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if url:
-        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith(
-            "postgresql://") else url
+        return (
+            url.replace("postgresql://", "postgresql+psycopg://", 1)
+            if url.startswith("postgresql://")
+            else url
+        )
     return f"sqlite:///{TMP}/test.sqlite3"
 
 
@@ -63,8 +66,14 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def app():
-    app = create_app({**TEST_OVERRIDES, "SQLALCHEMY_DATABASE_URI": database_url(),
-                      "SERVER_NAME": None, "SECRET_KEY": "test-secret"})
+    app = create_app(
+        {
+            **TEST_OVERRIDES,
+            "SQLALCHEMY_DATABASE_URI": database_url(),
+            "SERVER_NAME": None,
+            "SECRET_KEY": "test-secret",
+        }
+    )
     app.test_client_class = IsolatedClient
     reset_schema(app)
     return app

@@ -50,8 +50,12 @@ def unit(code: str | None = None, **fields) -> Unit:
     return obj
 
 
-def user(unit: Unit | None = None, role: GlobalRole = GlobalRole.member,
-         password: str = PASSWORD, **fields) -> User:
+def user(
+    unit: Unit | None = None,
+    role: GlobalRole = GlobalRole.member,
+    password: str = PASSWORD,
+    **fields,
+) -> User:
     n = next(_seq)
     obj = User(
         email=fields.pop("email", f"user{n}@example.test"),
@@ -75,8 +79,13 @@ def organizer(**fields) -> User:
     return user(role=GlobalRole.organizer, **fields)
 
 
-def conference(organizer: User | None = None, status: ConferenceStatus = ConferenceStatus.scheduled,
-               chair: User | None = None, starts_at: datetime | None = None, **fields) -> Conference:
+def conference(
+    organizer: User | None = None,
+    status: ConferenceStatus = ConferenceStatus.scheduled,
+    chair: User | None = None,
+    starts_at: datetime | None = None,
+    **fields,
+) -> Conference:
     organizer = organizer or globals()["organizer"]()
     starts_at = starts_at or datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
     obj = Conference(
@@ -99,9 +108,14 @@ def conference(organizer: User | None = None, status: ConferenceStatus = Confere
     return obj
 
 
-def participant(conference: Conference, user: User | None = None, unit: Unit | None = None,
-                role: ConferenceRole = ConferenceRole.delegate,
-                attendance: Attendance = Attendance.in_room, **fields) -> Participant:
+def participant(
+    conference: Conference,
+    user: User | None = None,
+    unit: Unit | None = None,
+    role: ConferenceRole = ConferenceRole.delegate,
+    attendance: Attendance = Attendance.in_room,
+    **fields,
+) -> Participant:
     obj = Participant(
         conference=conference,
         user=user,

@@ -107,33 +107,42 @@ class LoginForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    full_name = StringField(_l("Full name"), validators=[InputRequired(REQUIRED), _at_most(200)],
-                            render_kw={"autocomplete": "name"})
-    position = StringField(_l("Position"), validators=[_at_most(200)],
-                           render_kw={"autocomplete": "organization-title"})
+    full_name = StringField(
+        _l("Full name"),
+        validators=[InputRequired(REQUIRED), _at_most(200)],
+        render_kw={"autocomplete": "name"},
+    )
+    position = StringField(
+        _l("Position"), validators=[_at_most(200)], render_kw={"autocomplete": "organization-title"}
+    )
     locale = SelectField(_l("Language"), choices=language_choices, validate_choice=False)
 
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField(
-        _l("Current password"), validators=[InputRequired(REQUIRED)],
+        _l("Current password"),
+        validators=[InputRequired(REQUIRED)],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
-        _l("New password"), validators=[InputRequired(REQUIRED)],
+        _l("New password"),
+        validators=[InputRequired(REQUIRED)],
         render_kw={"autocomplete": "new-password", "minlength": 8},
     )
     new_password_repeat = PasswordField(
         _l("Repeat the new password"),
-        validators=[InputRequired(REQUIRED),
-                    EqualTo("new_password", message=_l("The two new passwords are not the same."))],
+        validators=[
+            InputRequired(REQUIRED),
+            EqualTo("new_password", message=_l("The two new passwords are not the same.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class ApiTokenForm(FlaskForm):
     name = StringField(
-        _l("Token name"), validators=[InputRequired(REQUIRED), _at_most(80)],
+        _l("Token name"),
+        validators=[InputRequired(REQUIRED), _at_most(80)],
         render_kw={"placeholder": _l("e.g. Office reporting script")},
     )
 
@@ -142,48 +151,74 @@ class ApiTokenForm(FlaskForm):
 
 
 class UnitForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[InputRequired(REQUIRED), _at_most(40)],
-                       render_kw={"autocapitalize": "characters", "spellcheck": "false"})
-    name_vi = StringField(_l("Name in Vietnamese"),
-                          validators=[InputRequired(REQUIRED), _at_most(200)],
-                          render_kw={"lang": "vi"})
-    name_en = StringField(_l("Name in English"),
-                          validators=[InputRequired(REQUIRED), _at_most(200)],
-                          render_kw={"lang": "en"})
-    kind = SelectField(_l("Kind"), choices=lambda: _labelled(UNIT_KIND_LABELS),
-                       validate_choice=False)
+    code = StringField(
+        _l("Code"),
+        validators=[InputRequired(REQUIRED), _at_most(40)],
+        render_kw={"autocapitalize": "characters", "spellcheck": "false"},
+    )
+    name_vi = StringField(
+        _l("Name in Vietnamese"),
+        validators=[InputRequired(REQUIRED), _at_most(200)],
+        render_kw={"lang": "vi"},
+    )
+    name_en = StringField(
+        _l("Name in English"),
+        validators=[InputRequired(REQUIRED), _at_most(200)],
+        render_kw={"lang": "en"},
+    )
+    kind = SelectField(
+        _l("Kind"), choices=lambda: _labelled(UNIT_KIND_LABELS), validate_choice=False
+    )
     city = StringField(_l("City"), validators=[_at_most(120)])
     parent_id = SelectField(_l("Parent unit"), coerce=optional_id, validate_choice=False)
     active = BooleanField(_l("Active (can be chosen for accounts and invitations)"), default=True)
 
     def to_data(self) -> dict:
         return {
-            "code": self.code.data, "name_vi": self.name_vi.data, "name_en": self.name_en.data,
-            "kind": self.kind.data, "city": self.city.data, "parent_id": self.parent_id.data,
+            "code": self.code.data,
+            "name_vi": self.name_vi.data,
+            "name_en": self.name_en.data,
+            "kind": self.kind.data,
+            "city": self.city.data,
+            "parent_id": self.parent_id.data,
             "active": self.active.data,
         }
 
 
 class UserForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[InputRequired(REQUIRED), _at_most(254)],
-                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    email = EmailField(
+        _l("E-mail"),
+        validators=[InputRequired(REQUIRED), _at_most(254)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
     full_name = StringField(_l("Full name"), validators=[InputRequired(REQUIRED), _at_most(200)])
     position = StringField(_l("Position"), validators=[_at_most(200)])
-    unit_id = SelectField(_l("Unit"), coerce=optional_id, validate_choice=False,
-                          validators=[InputRequired(REQUIRED)])
-    role = SelectField(_l("Role"), choices=lambda: _labelled(GLOBAL_ROLE_LABELS),
-                       default="member", validate_choice=False)
-    locale = SelectField(_l("Language"), choices=language_choices, default="vi",
-                         validate_choice=False)
+    unit_id = SelectField(
+        _l("Unit"), coerce=optional_id, validate_choice=False, validators=[InputRequired(REQUIRED)]
+    )
+    role = SelectField(
+        _l("Role"),
+        choices=lambda: _labelled(GLOBAL_ROLE_LABELS),
+        default="member",
+        validate_choice=False,
+    )
+    locale = SelectField(
+        _l("Language"), choices=language_choices, default="vi", validate_choice=False
+    )
     active = BooleanField(_l("Active (may log in)"), default=True)
-    password = PasswordField(_l("Password"), validators=[_at_most(200)],
-                             render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("Password"), validators=[_at_most(200)], render_kw={"autocomplete": "new-password"}
+    )
 
     def to_data(self, *, creating: bool) -> dict:
         data = {
-            "email": self.email.data, "full_name": self.full_name.data,
-            "position": self.position.data, "unit_id": self.unit_id.data,
-            "role": self.role.data, "locale": self.locale.data, "active": self.active.data,
+            "email": self.email.data,
+            "full_name": self.full_name.data,
+            "position": self.position.data,
+            "unit_id": self.unit_id.data,
+            "role": self.role.data,
+            "locale": self.locale.data,
+            "active": self.active.data,
         }
         if creating or self.password.data:
             data["password"] = self.password.data

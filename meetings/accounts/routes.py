@@ -75,8 +75,13 @@ def local_target(target: str | None) -> str | None:
         current_app.create_url_adapter(request).match(unquote(parts.path), method="GET")
     except HTTPException:
         return None
-    query = urlencode([(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
-                       if key != "lang"])
+    query = urlencode(
+        [
+            (key, value)
+            for key, value in parse_qsl(parts.query, keep_blank_values=True)
+            if key != "lang"
+        ]
+    )
     return urlunsplit(("", "", parts.path, query, parts.fragment))
 
 
@@ -107,8 +112,13 @@ def _failed_attempt(response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"], key_func=get_remote_address,
-               deduct_when=_failed_attempt, exempt_when=_rate_limit_off)
+@limiter.limit(
+    _login_rate_limit,
+    methods=["POST"],
+    key_func=get_remote_address,
+    deduct_when=_failed_attempt,
+    exempt_when=_rate_limit_off,
+)
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -173,20 +183,30 @@ def set_language():
 # --- the personal profile ------------------------------------------------------
 
 
-def _profile_page(*, profile_form=None, password_form=None, token_form=None, new_token=None,
-                  page_errors=(), status=200):
+def _profile_page(
+    *,
+    profile_form=None,
+    password_form=None,
+    token_form=None,
+    new_token=None,
+    page_errors=(),
+    status=200,
+):
     me = _me()
-    response = make_response(render_template(
-        "accounts/profile.html",
-        profile_form=profile_form or ProfileForm(formdata=None, obj=me),
-        password_form=password_form or PasswordForm(formdata=None),
-        token_form=token_form or ApiTokenForm(formdata=None),
-        tokens=services.list_api_tokens(actor=me),
-        feed_url=url_for("conferences.feed", token=me.feed_token, _external=True),
-        new_token=new_token,
-        page_errors=page_errors,
-        display_tz=_display_tz(),
-    ), status)
+    response = make_response(
+        render_template(
+            "accounts/profile.html",
+            profile_form=profile_form or ProfileForm(formdata=None, obj=me),
+            password_form=password_form or PasswordForm(formdata=None),
+            token_form=token_form or ApiTokenForm(formdata=None),
+            tokens=services.list_api_tokens(actor=me),
+            feed_url=url_for("conferences.feed", token=me.feed_token, _external=True),
+            new_token=new_token,
+            page_errors=page_errors,
+            display_tz=_display_tz(),
+        ),
+        status,
+    )
     # The page carries the private calendar link (and once, a new API token).
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -203,10 +223,14 @@ def profile():
     if form.validate():
         try:
             with unit_of_work():
-                services.update_profile(actor=me, data={
-                    "full_name": form.full_name.data, "position": form.position.data,
-                    "locale": form.locale.data,
-                })
+                services.update_profile(
+                    actor=me,
+                    data={
+                        "full_name": form.full_name.data,
+                        "position": form.position.data,
+                        "locale": form.locale.data,
+                    },
+                )
         except ValidationError as error:
             page_errors = apply_errors(form, error)
         else:
@@ -233,8 +257,9 @@ def change_password():
     if form.validate():
         try:
             with unit_of_work():
-                services.change_password(actor=_me(), current=form.current_password.data,
-                                         new=form.new_password.data)
+                services.change_password(
+                    actor=_me(), current=form.current_password.data, new=form.new_password.data
+                )
         except ValidationError as error:
             page_errors = apply_errors(form, error)
         else:
@@ -267,8 +292,10 @@ def revoke_token(token_id: int):
     with unit_of_work():
         token = services.revoke_api_token(actor=_me(), token_id=token_id)
         name = token.name
-    flash(_("The token “%(name)s” was revoked; programs using it can no longer sign in.",
-            name=name), "success")
+    flash(
+        _("The token “%(name)s” was revoked; programs using it can no longer sign in.", name=name),
+        "success",
+    )
     return redirect(url_for(".profile") + "#tokens")
 
 
@@ -277,8 +304,13 @@ def revoke_token(token_id: int):
 def regenerate_feed():
     with unit_of_work():
         services.regenerate_feed_token(actor=_me())
-    flash(_("Your calendar link was renewed. The old link no longer works: "
-            "add the new one to your calendar program."), "success")
+    flash(
+        _(
+            "Your calendar link was renewed. The old link no longer works: "
+            "add the new one to your calendar program."
+        ),
+        "success",
+    )
     return redirect(url_for(".profile") + "#calendar")
 
 
@@ -300,15 +332,17 @@ def index():
 
 @admin_bp.get("/units")
 def units():
-    return render_template("admin/units.html", tree=services.unit_tree(),
-                           counts=services.user_counts_by_unit())
+    return render_template(
+        "admin/units.html", tree=services.unit_tree(), counts=services.user_counts_by_unit()
+    )
 
 
 def _unit_form_page(form, unit, page_errors):
     status = 422 if request.method == "POST" else 200
     user_count = services.user_counts_by_unit().get(unit.id, 0) if unit is not None else 0
-    return render_template("admin/unit_form.html", form=form, unit=unit, user_count=user_count,
-                           page_errors=page_errors), status
+    return render_template(
+        "admin/unit_form.html", form=form, unit=unit, user_count=user_count, page_errors=page_errors
+    ), status
 
 
 @admin_bp.route("/units/new", methods=["GET", "POST"])
@@ -337,8 +371,9 @@ def edit_unit(unit_id: int):
     tree = services.unit_tree()
     form = UnitForm(obj=unit)
     # A unit cannot move under itself or its own sub-units (the service refuses it too).
-    form.parent_id.choices = unit_choices(tree, blank=_("— None: a top-level unit —"),
-                                          exclude=subtree_ids(tree, unit.id))
+    form.parent_id.choices = unit_choices(
+        tree, blank=_("— None: a top-level unit —"), exclude=subtree_ids(tree, unit.id)
+    )
     page_errors = []
     if request.method == "POST" and form.validate():
         try:
@@ -358,14 +393,24 @@ def users():
     unit_id = request.args.get("unit", type=int)
     selected = next((unit for unit, _depth in tree if unit.id == unit_id), None)
     people = services.list_users(unit_id) if unit_id is None or selected else []
-    return render_template("admin/users.html", tree=tree, people=people, selected=selected,
-                           unit_options=unit_choices(tree))
+    return render_template(
+        "admin/users.html",
+        tree=tree,
+        people=people,
+        selected=selected,
+        unit_options=unit_choices(tree),
+    )
 
 
 def _user_form_page(form, person, page_errors):
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, person=person,
-                           page_errors=page_errors, display_tz=_display_tz()), status
+    return render_template(
+        "admin/user_form.html",
+        form=form,
+        person=person,
+        page_errors=page_errors,
+        display_tz=_display_tz(),
+    ), status
 
 
 @admin_bp.route("/users/new", methods=["GET", "POST"])
@@ -397,8 +442,7 @@ def edit_user(user_id: int):
     if request.method == "POST" and form.validate():
         try:
             with unit_of_work():
-                services.update_user(actor=_me(), user=person,
-                                     data=form.to_data(creating=False))
+                services.update_user(actor=_me(), user=person, data=form.to_data(creating=False))
         except ValidationError as error:
             page_errors = apply_errors(form, error)
         else:

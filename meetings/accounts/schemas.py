@@ -19,15 +19,19 @@ class UnitRefSchema(ApiSchema):
 
     id = fields.Integer(dump_only=True)
     code = fields.String(dump_only=True)
-    name = fields.String(dump_only=True, metadata={
-        "description": "Name in the caller's language (Vietnamese or English)."})
+    name = fields.String(
+        dump_only=True,
+        metadata={"description": "Name in the caller's language (Vietnamese or English)."},
+    )
 
 
 class UnitSchema(ApiSchema):
     id = fields.Integer(dump_only=True)
     code = fields.String(dump_only=True, metadata={"example": "VU-DP"})
-    name = fields.String(dump_only=True, metadata={
-        "description": "Name in the caller's language (Vietnamese or English)."})
+    name = fields.String(
+        dump_only=True,
+        metadata={"description": "Name in the caller's language (Vietnamese or English)."},
+    )
     name_vi = fields.String(dump_only=True)
     name_en = fields.String(dump_only=True)
     kind = Enum(UnitKind, dump_only=True)
@@ -39,25 +43,37 @@ class UnitSchema(ApiSchema):
 class UnitUpdateSchema(ApiSchema):
     """Fields to change; leave out what stays the same."""
 
-    code = fields.String(validate=max_length(40), metadata={
-        "description": "Letters, digits, dots, dashes or underscores; unique."})
+    code = fields.String(
+        validate=max_length(40),
+        metadata={"description": "Letters, digits, dots, dashes or underscores; unique."},
+    )
     name_vi = fields.String(validate=max_length(200))
     name_en = fields.String(validate=max_length(200))
     kind = Enum(UnitKind)
     city = fields.String(allow_none=True, validate=max_length(120))
-    parent_id = fields.Integer(strict=True, allow_none=True, metadata={
-        "description": "The unit above this one; null for a top-level unit."})
+    parent_id = fields.Integer(
+        strict=True,
+        allow_none=True,
+        metadata={"description": "The unit above this one; null for a top-level unit."},
+    )
     active = fields.Boolean()
 
 
 class UnitCreateSchema(UnitUpdateSchema):
-    code = fields.String(required=True, validate=max_length(40), metadata={
-        "description": "Letters, digits, dots, dashes or underscores; unique.",
-        "example": "VU-DP"})
-    name_vi = fields.String(required=True, validate=max_length(200),
-                            metadata={"example": "Vụ Địa phương"})
-    name_en = fields.String(required=True, validate=max_length(200),
-                            metadata={"example": "Department of Local Affairs"})
+    code = fields.String(
+        required=True,
+        validate=max_length(40),
+        metadata={
+            "description": "Letters, digits, dots, dashes or underscores; unique.",
+            "example": "VU-DP",
+        },
+    )
+    name_vi = fields.String(
+        required=True, validate=max_length(200), metadata={"example": "Vụ Địa phương"}
+    )
+    name_en = fields.String(
+        required=True, validate=max_length(200), metadata={"example": "Department of Local Affairs"}
+    )
 
 
 class UnitQuerySchema(ApiSchema):
@@ -83,8 +99,13 @@ class UserSchema(ApiSchema):
     position = fields.String(dump_only=True, allow_none=True)
     unit_id = fields.Integer(dump_only=True)
     unit = fields.Nested(UnitRefSchema, dump_only=True)
-    role = Enum(GlobalRole, dump_only=True, metadata={
-        "description": "admin manages units and accounts; organizer may schedule conferences."})
+    role = Enum(
+        GlobalRole,
+        dump_only=True,
+        metadata={
+            "description": "admin manages units and accounts; organizer may schedule conferences."
+        },
+    )
     locale = fields.String(dump_only=True)
     active = fields.Boolean(dump_only=True)
 

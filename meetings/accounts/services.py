@@ -39,10 +39,14 @@ def _unit_fields(data: dict, unit: Unit | None) -> dict:
     if unit is None or "code" in data:
         code = validation.text(data.get("code"), "code", max_length=40)
         if not validation.CODE_RE.match(code):
-            raise ValidationError.on("code", _l("Use letters, digits, dots, dashes or underscores."))
+            raise ValidationError.on(
+                "code", _l("Use letters, digits, dots, dashes or underscores.")
+            )
         clash = db.session.scalar(select(Unit).where(func.lower(Unit.code) == code.lower()))
         if clash is not None and clash is not unit:
-            raise ValidationError.on("code", _l("Another unit already has the code %(code)s.", code=code))
+            raise ValidationError.on(
+                "code", _l("Another unit already has the code %(code)s.", code=code)
+            )
         fields["code"] = code
     if unit is None or "name_vi" in data:
         fields["name_vi"] = validation.text(data.get("name_vi"), "name_vi", max_length=200)
@@ -136,13 +140,16 @@ def _user_fields(data: dict, user: User | None) -> dict:
         address = validation.email(data.get("email"))
         clash = find_user_by_email(address)
         if clash is not None and clash is not user:
-            raise ValidationError.on("email", _l("An account with this e-mail address exists already."))
+            raise ValidationError.on(
+                "email", _l("An account with this e-mail address exists already.")
+            )
         fields["email"] = address
     if user is None or "full_name" in data:
         fields["full_name"] = validation.text(data.get("full_name"), "full_name", max_length=200)
     if "position" in data:
-        fields["position"] = validation.text(data.get("position"), "position", max_length=200,
-                                             required=False)
+        fields["position"] = validation.text(
+            data.get("position"), "position", max_length=200, required=False
+        )
     if user is None or "unit_id" in data:
         unit_id = data.get("unit_id")
         if not isinstance(unit_id, int) or db.session.get(Unit, unit_id) is None:
@@ -188,7 +195,9 @@ def update_user(*, actor: User, user: User, data: dict) -> User:
     if data.get("password"):
         user.set_password(validation.password(data["password"]))
     db.session.flush()
-    audit.record(db.session, actor, "user.update", user, fields=sorted(k for k in data if k != "password"))
+    audit.record(
+        db.session, actor, "user.update", user, fields=sorted(k for k in data if k != "password")
+    )
     return user
 
 
@@ -246,7 +255,9 @@ def _hash_token(token: str) -> str:
 def issue_api_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
     name = validation.text(name, "name", max_length=80)
     secret = "mtg_" + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=actor.id, name=name, prefix=secret[:10], token_hash=_hash_token(secret))
+    token = ApiToken(
+        user_id=actor.id, name=name, prefix=secret[:10], token_hash=_hash_token(secret)
+    )
     db.session.add(token)
     db.session.flush()
     audit.record(db.session, actor, "api_token.issue", token, name=name)

@@ -19,9 +19,11 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(units.blp, url_prefix=f"{PREFIX}/units")
     api.register_blueprint(users.blp, url_prefix=f"{PREFIX}/users")
     api.register_blueprint(conferences.blp, url_prefix=f"{PREFIX}/conferences")
-    api.register_blueprint(participants.blp,
-                           url_prefix=f"{PREFIX}/conferences/<int:conference_id>/participants",
-                           parameters=[participants.CONFERENCE_PARAMETER])
+    api.register_blueprint(
+        participants.blp,
+        url_prefix=f"{PREFIX}/conferences/<int:conference_id>/participants",
+        parameters=[participants.CONFERENCE_PARAMETER],
+    )
 
 
 def _document_error_body(api) -> None:

@@ -20,7 +20,10 @@ INVALID_BY_TYPE: list[tuple[type[fields.Field], object]] = [
     (fields.Boolean, _l("Enter true or false.")),
     (fields.Integer, _l("Enter a whole number.")),
     (fields.Date, _l("Enter a date as YYYY-MM-DD.")),
-    (fields.DateTime, _l("Enter a date and time in ISO 8601 form, e.g. 2026-12-01T08:00:00+07:00.")),
+    (
+        fields.DateTime,
+        _l("Enter a date and time in ISO 8601 form, e.g. 2026-12-01T08:00:00+07:00."),
+    ),
     (fields.String, MUST_BE_TEXT),
     (fields.Nested, _l("Send a JSON object.")),
 ]
@@ -69,8 +72,7 @@ def max_length(n: int) -> ma.validate.Length:
 
 
 def in_range(low: int, high: int) -> ma.validate.Range:
-    return ma.validate.Range(min=low, max=high,
-                             error=_l("Enter a number from {min} to {max}."))
+    return ma.validate.Range(min=low, max=high, error=_l("Enter a number from {min} to {max}."))
 
 
 def one_of(choices) -> ma.validate.OneOf:
@@ -80,16 +82,27 @@ def one_of(choices) -> ma.validate.OneOf:
 class ErrorSchema(ApiSchema):
     """The body of every API error (see meetings.errors)."""
 
-    code = fields.String(required=True, metadata={
-        "description": "Machine-readable reason: unauthenticated (401), forbidden (403), "
-                       "not_found (404), conflict or invalid_state (409), invalid (422), "
-                       "malformed_json or csrf_failed (400), unsupported_media_type (415), ...",
-        "example": "invalid"})
-    message = fields.String(required=True, metadata={
-        "description": "What went wrong, in the caller's language, for a person to read.",
-        "example": "Some fields are not valid."})
+    code = fields.String(
+        required=True,
+        metadata={
+            "description": "Machine-readable reason: unauthenticated (401), forbidden (403), "
+            "not_found (404), conflict or invalid_state (409), invalid (422), "
+            "malformed_json or csrf_failed (400), unsupported_media_type (415), ...",
+            "example": "invalid",
+        },
+    )
+    message = fields.String(
+        required=True,
+        metadata={
+            "description": "What went wrong, in the caller's language, for a person to read.",
+            "example": "Some fields are not valid.",
+        },
+    )
     errors = fields.Dict(
-        keys=fields.String(), values=fields.List(fields.String()),
-        metadata={"description": "Messages per input field (validation errors only).",
-                  "example": {"title": ["This field is required."]}},
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={
+            "description": "Messages per input field (validation errors only).",
+            "example": {"title": ["This field is required."]},
+        },
     )

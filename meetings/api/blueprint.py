@@ -31,8 +31,9 @@ class MalformedRequestError(DomainError):
 class UnsupportedMediaTypeError(DomainError):
     status = 415
     code = "unsupported_media_type"
-    default_message = _l("Send the request body as JSON with the header "
-                         "Content-Type: application/json.")
+    default_message = _l(
+        "Send the request body as JSON with the header Content-Type: application/json."
+    )
 
 
 def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
@@ -60,9 +61,14 @@ class ApiParser(FlaskParser):
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         if isinstance(error, json.JSONDecodeError):
-            raise MalformedRequestError(_l(
-                "The request body is not valid JSON (line %(line)d, column %(column)d: %(reason)s).",
-                line=error.lineno, column=error.colno, reason=error.msg))
+            raise MalformedRequestError(
+                _l(
+                    "The request body is not valid JSON (line %(line)d, column %(column)d: %(reason)s).",
+                    line=error.lineno,
+                    column=error.colno,
+                    reason=error.msg,
+                )
+            )
         raise MalformedRequestError(_l("The request body is not valid UTF-8 text."))
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
@@ -91,8 +97,8 @@ class ApiBlueprint(flask_smorest.Blueprint):
 def _require_login():
     if not current_user.is_authenticated:
         raise AuthenticationRequiredError(
-            _l("Log in first, or send a personal API token as "
-               "“Authorization: Bearer mtg_...”."))
+            _l("Log in first, or send a personal API token as “Authorization: Bearer mtg_...”.")
+        )
 
 
 def _document_401(doc, doc_info, **kwargs):
@@ -107,12 +113,18 @@ def _challenge(response):
 
 
 def _csrf_error(error: CSRFError):
-    return jsonify({
-        "code": "csrf_failed",
-        "message": str(_l("A request authenticated by the session cookie must carry the "
-                          "X-CSRFToken header (from the page's csrf-token meta tag); "
-                          "scripts should use a personal API token instead.")),
-    }), 400
+    return jsonify(
+        {
+            "code": "csrf_failed",
+            "message": str(
+                _l(
+                    "A request authenticated by the session cookie must carry the "
+                    "X-CSRFToken header (from the page's csrf-token meta tag); "
+                    "scripts should use a personal API token instead."
+                )
+            ),
+        }
+    ), 400
 
 
 def actor() -> User:

@@ -19,8 +19,9 @@ from meetings.conferences.schemas import (
 )
 from meetings.db import unit_of_work
 
-blp = ApiBlueprint("api-conferences", __name__,
-                   description="Conferences the caller organises or is invited to.")
+blp = ApiBlueprint(
+    "api-conferences", __name__, description="Conferences the caller organises or is invited to."
+)
 
 
 @blp.route("")
@@ -29,8 +30,9 @@ class Conferences(MethodView):
     @blp.response(200, ConferenceSummarySchema(many=True))
     def get(self, args):
         """List the conferences shared with the caller"""
-        return services.list_conferences(actor=actor(), when=args["when"],
-                                         unit_id=args.get("unit_id"))
+        return services.list_conferences(
+            actor=actor(), when=args["when"], unit_id=args.get("unit_id")
+        )
 
     @blp.arguments(ConferenceCreateSchema)
     @blp.response(201, ConferenceSchema)
@@ -69,8 +71,9 @@ class ConferenceById(MethodView):
         version = data.pop("version")
         with unit_of_work():
             conference = services.get_conference(conference_id, actor=actor(), for_update=True)
-            services.update_conference(actor=actor(), conference=conference, data=data,
-                                       version=version)
+            services.update_conference(
+                actor=actor(), conference=conference, data=data, version=version
+            )
         return services.get_conference(conference_id, actor=actor())
 
 

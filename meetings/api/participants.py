@@ -15,11 +15,15 @@ from meetings.conferences.schemas import (
 )
 from meetings.db import unit_of_work
 
-blp = ApiBlueprint("api-participants", __name__,
-                   description="The people and units invited to a conference.")
+blp = ApiBlueprint(
+    "api-participants", __name__, description="The people and units invited to a conference."
+)
 
-CONFERENCE_PARAMETER = {"in": "path", "name": "conference_id",
-                        "description": "The conference's id."}
+CONFERENCE_PARAMETER = {
+    "in": "path",
+    "name": "conference_id",
+    "description": "The conference's id.",
+}
 
 
 def _load(conference_id: int, participant_id: int | None = None):
@@ -72,8 +76,9 @@ class ParticipantById(MethodView):
         """Change the role, attendance or headcount of an invitation (organizers)"""
         with unit_of_work():
             conference, participant = _load(conference_id, participant_id)
-            services.update_participant(actor=actor(), conference=conference,
-                                        participant=participant, data=data)
+            services.update_participant(
+                actor=actor(), conference=conference, participant=participant, data=data
+            )
         return participant
 
     @blp.response(204)
@@ -84,8 +89,9 @@ class ParticipantById(MethodView):
         """Withdraw an invitation (organizers)"""
         with unit_of_work():
             conference, participant = _load(conference_id, participant_id)
-            services.remove_participant(actor=actor(), conference=conference,
-                                        participant=participant)
+            services.remove_participant(
+                actor=actor(), conference=conference, participant=participant
+            )
 
 
 @blp.route("/<int:participant_id>/answer")
@@ -104,8 +110,9 @@ class Answer(MethodView):
         """
         with unit_of_work():
             conference, participant = _load(conference_id, participant_id)
-            services.answer_invitation(actor=actor(), conference=conference,
-                                       participant=participant, **data)
+            services.answer_invitation(
+                actor=actor(), conference=conference, participant=participant, **data
+            )
         return participant
 
 
@@ -124,6 +131,10 @@ class CheckIn(MethodView):
         """
         with unit_of_work():
             conference, participant = _load(conference_id, participant_id)
-            services.check_in(actor=actor(), conference=conference, participant=participant,
-                              present=data["present"])
+            services.check_in(
+                actor=actor(),
+                conference=conference,
+                participant=participant,
+                present=data["present"],
+            )
         return participant

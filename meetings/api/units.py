@@ -14,8 +14,12 @@ from meetings.accounts.schemas import (
 from meetings.api.blueprint import ApiBlueprint, actor
 from meetings.db import unit_of_work
 
-blp = ApiBlueprint("api-units", __name__, description="Units of the organisation (committee, "
-                   "departments, regional and representative offices).")
+blp = ApiBlueprint(
+    "api-units",
+    __name__,
+    description="Units of the organisation (committee, "
+    "departments, regional and representative offices).",
+)
 
 
 @blp.route("")

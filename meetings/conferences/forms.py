@@ -31,11 +31,31 @@ from meetings.i18n import ATTENDANCE_LABELS, KIND_LABELS, ROLE_LABELS, RSVP_LABE
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 COMMON_TIMEZONES = (
-    "Asia/Ho_Chi_Minh", "Asia/Bangkok", "Asia/Vientiane", "Asia/Phnom_Penh", "Asia/Jakarta",
-    "Asia/Singapore", "Asia/Kuala_Lumpur", "Asia/Manila", "Asia/Shanghai", "Asia/Hong_Kong",
-    "Asia/Taipei", "Asia/Seoul", "Asia/Tokyo", "Asia/Yangon", "Asia/Kolkata", "Asia/Dubai",
-    "Australia/Sydney", "Europe/Moscow", "Europe/Berlin", "Europe/Paris", "Europe/London",
-    "UTC", "America/New_York", "America/Chicago", "America/Los_Angeles",
+    "Asia/Ho_Chi_Minh",
+    "Asia/Bangkok",
+    "Asia/Vientiane",
+    "Asia/Phnom_Penh",
+    "Asia/Jakarta",
+    "Asia/Singapore",
+    "Asia/Kuala_Lumpur",
+    "Asia/Manila",
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Seoul",
+    "Asia/Tokyo",
+    "Asia/Yangon",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Australia/Sydney",
+    "Europe/Moscow",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Europe/London",
+    "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
 )
 
 REQUIRED = _l("This field is required.")
@@ -120,25 +140,47 @@ class FriendlyIntegerField(IntegerField):
 
 
 class ConferenceForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[
-        InputRequired(REQUIRED),
-        Length(max=300, message=_l("At most %(max)d characters, please.")),
-    ])
-    kind = SelectField(_l("Kind"), choices=_labelled(KIND_LABELS),
-                       default=ConferenceKind.semi_annual_review.value, validate_choice=False)
+    title = StringField(
+        _l("Title"),
+        validators=[
+            InputRequired(REQUIRED),
+            Length(max=300, message=_l("At most %(max)d characters, please.")),
+        ],
+    )
+    kind = SelectField(
+        _l("Kind"),
+        choices=_labelled(KIND_LABELS),
+        default=ConferenceKind.semi_annual_review.value,
+        validate_choice=False,
+    )
     period_start = FriendlyDateField(_l("From"), validators=[Optional()])
     period_end = FriendlyDateField(_l("To"), validators=[Optional()])
-    host_unit_id = SelectField(_l("Host unit"), coerce=optional_id, validate_choice=False,
-                               validators=[InputRequired(REQUIRED)])
-    venue = StringField(_l("Venue"), validators=[
-        Optional(), Length(max=300, message=_l("At most %(max)d characters, please."))])
+    host_unit_id = SelectField(
+        _l("Host unit"),
+        coerce=optional_id,
+        validate_choice=False,
+        validators=[InputRequired(REQUIRED)],
+    )
+    venue = StringField(
+        _l("Venue"),
+        validators=[Optional(), Length(max=300, message=_l("At most %(max)d characters, please."))],
+    )
     starts_at = LocalDateTimeField(_l("Starts"), validators=[InputRequired(REQUIRED)])
     ends_at = LocalDateTimeField(_l("Ends"), validators=[InputRequired(REQUIRED)])
-    timezone = SelectField(_l("Time zone"), default=DEFAULT_TIMEZONE, validate_choice=False,
-                           validators=[InputRequired(REQUIRED)])
+    timezone = SelectField(
+        _l("Time zone"),
+        default=DEFAULT_TIMEZONE,
+        validate_choice=False,
+        validators=[InputRequired(REQUIRED)],
+    )
     chair_id = SelectField(_l("Chair"), coerce=optional_id, validate_choice=False)
-    description = TextAreaField(_l("Description"), validators=[
-        Optional(), Length(max=20000, message=_l("At most %(max)d characters, please."))])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[
+            Optional(),
+            Length(max=20000, message=_l("At most %(max)d characters, please.")),
+        ],
+    )
     video_bridge_url = URLField(_l("Video bridge link"), validators=[Optional()])
     version = HiddenField()
 
@@ -192,16 +234,33 @@ class ConferenceForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    invitee = RadioField(_l("Invite"), default="unit", choices=[
-        SelectChoice("unit", _l("A unit")), SelectChoice("person", _l("A person"))])
+    invitee = RadioField(
+        _l("Invite"),
+        default="unit",
+        choices=[SelectChoice("unit", _l("A unit")), SelectChoice("person", _l("A person"))],
+    )
     unit_id = SelectField(_l("Unit"), coerce=optional_id, validate_choice=False)
     user_id = SelectField(_l("Person"), coerce=optional_id, validate_choice=False)
-    role = SelectField(_l("Role"), choices=_labelled(ROLE_LABELS),
-                       default=ConferenceRole.delegate.value, validate_choice=False)
-    attendance = SelectField(_l("Attendance"), choices=_labelled(ATTENDANCE_LABELS),
-                             default=Attendance.in_room.value, validate_choice=False)
-    headcount = FriendlyIntegerField(_l("Headcount"), default=1, validators=[
-        Optional(), NumberRange(min=1, max=500, message=_l("The headcount must be between 1 and 500."))])
+    role = SelectField(
+        _l("Role"),
+        choices=_labelled(ROLE_LABELS),
+        default=ConferenceRole.delegate.value,
+        validate_choice=False,
+    )
+    attendance = SelectField(
+        _l("Attendance"),
+        choices=_labelled(ATTENDANCE_LABELS),
+        default=Attendance.in_room.value,
+        validate_choice=False,
+    )
+    headcount = FriendlyIntegerField(
+        _l("Headcount"),
+        default=1,
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=500, message=_l("The headcount must be between 1 and 500.")),
+        ],
+    )
 
     def fill_choices(self, *, units_tree, people) -> None:
         self.unit_id.choices = unit_choices(units_tree, blank=_l("Choose a unit"))
@@ -230,10 +289,16 @@ class InviteForm(FlaskForm):
 
 class ParticipantForm(FlaskForm):
     role = SelectField(_l("Role"), choices=_labelled(ROLE_LABELS), validate_choice=False)
-    attendance = SelectField(_l("Attendance"), choices=_labelled(ATTENDANCE_LABELS),
-                             validate_choice=False)
-    headcount = FriendlyIntegerField(_l("Headcount"), validators=[
-        Optional(), NumberRange(min=1, max=500, message=_l("The headcount must be between 1 and 500."))])
+    attendance = SelectField(
+        _l("Attendance"), choices=_labelled(ATTENDANCE_LABELS), validate_choice=False
+    )
+    headcount = FriendlyIntegerField(
+        _l("Headcount"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=500, message=_l("The headcount must be between 1 and 500.")),
+        ],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -252,12 +317,20 @@ ANSWERS = [Rsvp.attending, Rsvp.substitute, Rsvp.declined]
 
 
 class AnswerForm(FlaskForm):
-    answer = RadioField(_l("Answer"), choices=[SelectChoice(a.value, RSVP_LABELS[a]) for a in ANSWERS],
-                        validate_choice=False, validators=[InputRequired(_l("Choose an answer."))])
-    substitute_name = StringField(_l("Substitute (name and position)"), validators=[
-        Optional(), Length(max=200, message=_l("At most %(max)d characters, please."))])
-    note = StringField(_l("Note"), validators=[
-        Optional(), Length(max=500, message=_l("At most %(max)d characters, please."))])
+    answer = RadioField(
+        _l("Answer"),
+        choices=[SelectChoice(a.value, RSVP_LABELS[a]) for a in ANSWERS],
+        validate_choice=False,
+        validators=[InputRequired(_l("Choose an answer."))],
+    )
+    substitute_name = StringField(
+        _l("Substitute (name and position)"),
+        validators=[Optional(), Length(max=200, message=_l("At most %(max)d characters, please."))],
+    )
+    note = StringField(
+        _l("Note"),
+        validators=[Optional(), Length(max=500, message=_l("At most %(max)d characters, please."))],
+    )
 
 
 def apply_errors(form: FlaskForm, error) -> list[str]:

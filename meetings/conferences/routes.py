@@ -84,8 +84,12 @@ def index():
     conferences = services.list_conferences(actor=_actor(), when=when, unit_id=unit_id)
     units = [unit for unit, _depth in accounts.unit_tree()]
     return render_template(
-        "conferences/index.html", conferences=conferences, when=when, unit_id=unit_id,
-        units=units, unit=next((u for u in units if u.id == unit_id), None),
+        "conferences/index.html",
+        conferences=conferences,
+        when=when,
+        unit_id=unit_id,
+        units=units,
+        unit=next((u for u in units if u.id == unit_id), None),
     )
 
 
@@ -98,7 +102,11 @@ def _days_of(conference) -> list[date]:
     first = conference.local_starts_at.date()
     ends = conference.local_ends_at
     # A meeting ending at midnight does not spill onto the next day.
-    last = (ends - timedelta(microseconds=1)).date() if ends.time() == datetime.min.time() else ends.date()
+    last = (
+        (ends - timedelta(microseconds=1)).date()
+        if ends.time() == datetime.min.time()
+        else ends.date()
+    )
     days, day = [], first
     while day <= max(first, last):
         days.append(day)
@@ -115,18 +123,29 @@ def calendar():
     month = request.args.get("month", type=int) or today.month
     unit_id = request.args.get("unit", type=int)
     weeks, start, end = services.month_grid(year, month, tz)
-    conferences = services.conferences_between(actor=_actor(), start=start, end=end, unit_id=unit_id)
+    conferences = services.conferences_between(
+        actor=_actor(), start=start, end=end, unit_id=unit_id
+    )
     by_day: dict[date, list] = defaultdict(list)
     for conference in conferences:
         for day in _days_of(conference):
             by_day[day].append(conference)
-    in_month = [c for c in conferences
-                if any(d.year == year and d.month == month for d in _days_of(c))]
+    in_month = [
+        c for c in conferences if any(d.year == year and d.month == month for d in _days_of(c))
+    ]
     units = [unit for unit, _depth in accounts.unit_tree()]
     return render_template(
-        "conferences/calendar.html", weeks=weeks, year=year, month=month, today=today,
-        by_day=by_day, in_month=in_month, unit_id=unit_id, units=units,
-        previous=_shift_month(year, month, -1), following=_shift_month(year, month, 1),
+        "conferences/calendar.html",
+        weeks=weeks,
+        year=year,
+        month=month,
+        today=today,
+        by_day=by_day,
+        in_month=in_month,
+        unit_id=unit_id,
+        units=units,
+        previous=_shift_month(year, month, -1),
+        following=_shift_month(year, month, 1),
     )
 
 
@@ -146,15 +165,27 @@ def _groups(conference) -> list[dict]:
     units_in.sort(key=lambda p: (ROLE_ORDER[p.role], p.unit.code))
     remote.sort(key=lambda p: (p.user_id is not None, p.unit.code))
     return [
-        {"key": "people", "title": _("In the room: people"), "icon": "bi-person", "rows": people_in},
+        {
+            "key": "people",
+            "title": _("In the room: people"),
+            "icon": "bi-person",
+            "rows": people_in,
+        },
         {"key": "units", "title": _("In the room: units"), "icon": "bi-building", "rows": units_in},
         {"key": "remote", "title": _("Remote sites"), "icon": "bi-camera-video", "rows": remote},
     ]
 
 
-def _render_show(conference, *, status: int = 200, invite_form: InviteForm | None = None,
-                 answer_form: AnswerForm | None = None, answer_pid: int | None = None,
-                 row_errors: dict | None = None, alerts: list | None = None):
+def _render_show(
+    conference,
+    *,
+    status: int = 200,
+    invite_form: InviteForm | None = None,
+    answer_form: AnswerForm | None = None,
+    answer_pid: int | None = None,
+    row_errors: dict | None = None,
+    alerts: list | None = None,
+):
     actor = _actor()
     manage = services.can_manage(actor, conference)
     people = units_tree = None
@@ -172,7 +203,8 @@ def _render_show(conference, *, status: int = 200, invite_form: InviteForm | Non
             answer_forms[participant.id] = AnswerForm(
                 formdata=None,
                 answer=None if participant.rsvp.value == "pending" else participant.rsvp.value,
-                substitute_name=participant.substitute_name, note=participant.rsvp_note,
+                substitute_name=participant.substitute_name,
+                note=participant.rsvp_note,
             )
     page = render_template(
         "conferences/show.html",
@@ -186,8 +218,10 @@ def _render_show(conference, *, status: int = 200, invite_form: InviteForm | Non
         can_check_in=services.can_check_in(actor, conference),
         accepts_answers=services.accepts_answers(conference),
         # forward moves first, "back to draft" last
-        transitions=sorted(services.allowed_transitions(actor, conference),
-                           key=lambda to: to == ConferenceStatus.draft),
+        transitions=sorted(
+            services.allowed_transitions(actor, conference),
+            key=lambda to: to == ConferenceStatus.draft,
+        ),
         mine=mine,
         answer_forms=answer_forms,
         answer_pid=answer_pid,
@@ -231,19 +265,24 @@ def invite(conference_id):
     if form.validate():
         try:
             with unit_of_work():
-                participant = services.invite(actor=actor, conference=conference,
-                                              **form.service_kwargs())
+                participant = services.invite(
+                    actor=actor, conference=conference, **form.service_kwargs()
+                )
                 name = participant.user.full_name if participant.user else participant.unit.name
         except ValidationError as error:
             alerts = apply_errors(form, error)
             conference = services.get_conference(conference_id, actor=actor)
         else:
             flash(_("%(name)s is invited.", name=name), "success")
-            return redirect(url_for("conferences.show", conference_id=conference_id,
-                                    _anchor="participants"))
-    return _render_show(conference, status=422, invite_form=form,
-                        alerts=[_("The invitation was not sent. Please correct the fields marked "
-                                  "below."), *alerts])
+            return redirect(
+                url_for("conferences.show", conference_id=conference_id, _anchor="participants")
+            )
+    return _render_show(
+        conference,
+        status=422,
+        invite_form=form,
+        alerts=[_("The invitation was not sent. Please correct the fields marked below."), *alerts],
+    )
 
 
 def _participant(conference_id: int, participant_id: int):
@@ -262,20 +301,30 @@ def update_participant(conference_id, participant_id):
     if form.validate():
         try:
             with unit_of_work():
-                services.update_participant(actor=actor, conference=conference,
-                                            participant=participant, data=form.service_data())
+                services.update_participant(
+                    actor=actor,
+                    conference=conference,
+                    participant=participant,
+                    data=form.service_data(),
+                )
         except ValidationError as error:
             loose = apply_errors(form, error)
             conference = services.get_conference(conference_id, actor=actor)
         else:
             flash(_("The invitation was changed."), "success")
-            return redirect(url_for("conferences.show", conference_id=conference_id,
-                                    _anchor=f"p{participant_id}"))
+            return redirect(
+                url_for(
+                    "conferences.show", conference_id=conference_id, _anchor=f"p{participant_id}"
+                )
+            )
     # The change is made in a dialog: show the reasons on the row and at the top.
     messages = [str(m) for errors in form.errors.values() for m in errors] + [str(m) for m in loose]
-    return _render_show(conference, status=422, row_errors={participant_id: messages},
-                        alerts=[_("The invitation was not changed: %(reason)s",
-                                  reason=" ".join(messages))])
+    return _render_show(
+        conference,
+        status=422,
+        row_errors={participant_id: messages},
+        alerts=[_("The invitation was not changed: %(reason)s", reason=" ".join(messages))],
+    )
 
 
 @bp.post("/conferences/<int:conference_id>/participants/<int:participant_id>/remove")
@@ -286,7 +335,9 @@ def remove_participant(conference_id, participant_id):
         name = participant.user.full_name if participant.user else participant.unit.name
         services.remove_participant(actor=actor, conference=conference, participant=participant)
     flash(_("The invitation of %(name)s was withdrawn.", name=name), "success")
-    return redirect(url_for("conferences.show", conference_id=conference_id, _anchor="participants"))
+    return redirect(
+        url_for("conferences.show", conference_id=conference_id, _anchor="participants")
+    )
 
 
 @bp.post("/conferences/<int:conference_id>/participants/<int:participant_id>/answer")
@@ -301,20 +352,30 @@ def answer(conference_id, participant_id):
         try:
             with unit_of_work():
                 services.answer_invitation(
-                    actor=actor, conference=conference, participant=participant,
-                    answer=form.answer.data, substitute_name=form.substitute_name.data,
-                    note=form.note.data)
+                    actor=actor,
+                    conference=conference,
+                    participant=participant,
+                    answer=form.answer.data,
+                    substitute_name=form.substitute_name.data,
+                    note=form.note.data,
+                )
         except ValidationError as error:
             alerts = apply_errors(form, error)
             conference = services.get_conference(conference_id, actor=actor)
         else:
             flash(_("The answer was recorded."), "success")
             return redirect(url_for("conferences.show", conference_id=conference_id))
-    messages = [str(m) for errors in form.errors.values() for m in errors] + [str(a) for a in alerts]
-    return _render_show(conference, status=422, answer_form=form, answer_pid=participant_id,
-                        row_errors={participant_id: messages},
-                        alerts=[_("The answer was not recorded: %(reason)s",
-                                  reason=" ".join(messages))])
+    messages = [str(m) for errors in form.errors.values() for m in errors] + [
+        str(a) for a in alerts
+    ]
+    return _render_show(
+        conference,
+        status=422,
+        answer_form=form,
+        answer_pid=participant_id,
+        row_errors={participant_id: messages},
+        alerts=[_("The answer was not recorded: %(reason)s", reason=" ".join(messages))],
+    )
 
 
 @bp.post("/conferences/<int:conference_id>/participants/<int:participant_id>/check-in")
@@ -324,24 +385,39 @@ def check_in(conference_id, participant_id):
     present = request.form.get("present", "1") not in ("0", "false", "off", "")
     with unit_of_work():
         name = participant.user.full_name if participant.user else participant.unit.name
-        services.check_in(actor=actor, conference=conference, participant=participant,
-                          present=present)
+        services.check_in(
+            actor=actor, conference=conference, participant=participant, present=present
+        )
     if present:
         flash(_("%(name)s is checked in.", name=name), "success")
     else:
         flash(_("The check-in of %(name)s was undone.", name=name), "info")
-    return redirect(url_for("conferences.show", conference_id=conference_id, _anchor=f"p{participant_id}"))
+    return redirect(
+        url_for("conferences.show", conference_id=conference_id, _anchor=f"p{participant_id}")
+    )
 
 
 # --- creating and editing -----------------------------------------------------
 
 
-def _form_page(form: ConferenceForm, conference=None, *, status: int = 200, alerts=None,
-               conflict=None, differences=None):
+def _form_page(
+    form: ConferenceForm,
+    conference=None,
+    *,
+    status: int = 200,
+    alerts=None,
+    conflict=None,
+    differences=None,
+):
     form.fill_choices(units_tree=accounts.unit_tree(), people=services.people_to_choose())
-    return render_template("conferences/form.html", form=form, conference=conference,
-                           alerts=alerts or [], conflict=conflict,
-                           differences=differences or []), status
+    return render_template(
+        "conferences/form.html",
+        form=form,
+        conference=conference,
+        alerts=alerts or [],
+        conflict=conflict,
+        differences=differences or [],
+    ), status
 
 
 @bp.route("/conferences/new", methods=["GET", "POST"])
@@ -362,8 +438,13 @@ def new():
         except ValidationError as error:
             alerts = apply_errors(form, error)
         else:
-            flash(_("The conference was created as a draft. Invite the participants, then "
-                    "schedule it to send the invitations."), "success")
+            flash(
+                _(
+                    "The conference was created as a draft. Invite the participants, then "
+                    "schedule it to send the invitations."
+                ),
+                "success",
+            )
             return redirect(url_for("conferences.show", conference_id=conference_id))
     return _form_page(form, status=422, alerts=alerts)
 
@@ -411,8 +492,12 @@ def edit(conference_id):
     if form.validate():
         try:
             with unit_of_work():
-                services.update_conference(actor=actor, conference=conference,
-                                           data=form.service_data(), version=form.stored_version())
+                services.update_conference(
+                    actor=actor,
+                    conference=conference,
+                    data=form.service_data(),
+                    version=form.stored_version(),
+                )
         except InvalidStateError:
             raise
         except ConflictError as error:
@@ -421,8 +506,13 @@ def edit(conference_id):
             people, tree = services.people_to_choose(), accounts.unit_tree()
             form.fill_choices(units_tree=tree, people=people)
             current.fill_choices(units_tree=tree, people=people)
-            return _form_page(current, conference, status=409, conflict=error.message,
-                              differences=_differences(form, current))
+            return _form_page(
+                current,
+                conference,
+                status=409,
+                conflict=error.message,
+                differences=_differences(form, current),
+            )
         except ValidationError as error:
             alerts = apply_errors(form, error)
             conference = services.get_conference(conference_id, actor=actor)
@@ -470,8 +560,15 @@ def ics(conference_id):
 def feed(token):
     person = accounts.user_for_feed_token(token)
     if person is None:
-        raise NotFoundError(_l("This calendar link is not valid (any more). Copy the current "
-                               "link from your profile."))
-    body = ical.build_calendar(services.conferences_of(person), host=_uid_host(),
-                               name=_("Conferences of %(name)s", name=person.full_name))
+        raise NotFoundError(
+            _l(
+                "This calendar link is not valid (any more). Copy the current "
+                "link from your profile."
+            )
+        )
+    body = ical.build_calendar(
+        services.conferences_of(person),
+        host=_uid_host(),
+        name=_("Conferences of %(name)s", name=person.full_name),
+    )
     return _calendar_response(body, "meetings.ics", attachment=False)

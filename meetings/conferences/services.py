@@ -65,9 +65,10 @@ def can_manage(user: User | None, conference: Conference) -> bool:
     if user.is_admin:
         return True
     # A whole-unit invitation never makes every member of the unit an organizer.
-    return any(
-        p.user_id == user.id and p.role in MANAGING_ROLES for p in conference.participants
-    ) or conference.created_by_id == user.id
+    return (
+        any(p.user_id == user.id and p.role in MANAGING_ROLES for p in conference.participants)
+        or conference.created_by_id == user.id
+    )
 
 
 def can_view(user: User | None, conference: Conference) -> bool:
@@ -134,16 +135,23 @@ def invitations_of(user: User | None, conference: Conference) -> list[Participan
     """The invitations a person answers themselves: their own and their unit's."""
     if user is None or not user.is_authenticated:
         return []
-    return [p for p in conference.participants
-            if p.user_id == user.id or (p.user_id is None and p.unit_id == user.unit_id)]
+    return [
+        p
+        for p in conference.participants
+        if p.user_id == user.id or (p.user_id is None and p.unit_id == user.unit_id)
+    ]
 
 
 def people_to_choose() -> list[User]:
     """Active people with their units, for chair and invitation selects (two queries)."""
-    return list(db.session.scalars(
-        select(User).where(User.active.is_(True)).order_by(User.full_name)
-        .options(selectinload(User.unit))
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True))
+            .order_by(User.full_name)
+            .options(selectinload(User.unit))
+        )
+    )
 
 
 # --- reading ----------------------------------------------------------------
@@ -190,7 +198,10 @@ def _visible_to(actor: User) -> Select:
         or_(
             Conference.created_by_id == actor.id,
             organizer,
-            and_(Conference.status != ConferenceStatus.draft, or_(mine, Conference.chair_id == actor.id)),
+            and_(
+                Conference.status != ConferenceStatus.draft,
+                or_(mine, Conference.chair_id == actor.id),
+            ),
         )
     )
 
@@ -198,12 +209,20 @@ def _visible_to(actor: User) -> Select:
 def _with_unit(query: Select, unit_id: int | None) -> Select:
     if unit_id is None:
         return query
-    involved = exists().where(Participant.conference_id == Conference.id, Participant.unit_id == unit_id)
+    involved = exists().where(
+        Participant.conference_id == Conference.id, Participant.unit_id == unit_id
+    )
     return query.where(or_(Conference.host_unit_id == unit_id, involved))
 
 
-def list_conferences(*, actor: User, when: str = "upcoming", unit_id: int | None = None,
-                     now: datetime | None = None, limit: int = 200) -> list[Conference]:
+def list_conferences(
+    *,
+    actor: User,
+    when: str = "upcoming",
+    unit_id: int | None = None,
+    now: datetime | None = None,
+    limit: int = 200,
+) -> list[Conference]:
     now = now or utcnow()
     query = _with_unit(_visible_to(actor), unit_id).options(selectinload(Conference.host_unit))
     if when == "past":
@@ -225,8 +244,9 @@ def month_grid(year: int, month: int, tz: ZoneInfo) -> tuple[list[list[date]], d
     return weeks, first, last
 
 
-def conferences_between(*, actor: User, start: datetime, end: datetime,
-                        unit_id: int | None = None) -> list[Conference]:
+def conferences_between(
+    *, actor: User, start: datetime, end: datetime, unit_id: int | None = None
+) -> list[Conference]:
     query = (
         _with_unit(_visible_to(actor), unit_id)
         .where(Conference.starts_at < end, Conference.ends_at >= start)
@@ -269,13 +289,17 @@ def _conference_fields(data: dict, conference: Conference | None) -> dict:
             raise ValidationError.on("host_unit_id", _l("Choose an existing host unit."))
         fields["host_unit_id"] = unit_id
     if "venue" in data:
-        fields["venue"] = validation.text(data.get("venue"), "venue", max_length=300, required=False)
+        fields["venue"] = validation.text(
+            data.get("venue"), "venue", max_length=300, required=False
+        )
     if "description" in data:
         fields["description"] = validation.text(
             data.get("description"), "description", max_length=20000, required=False
         )
     if "video_bridge_url" in data:
-        fields["video_bridge_url"] = validation.url(data.get("video_bridge_url"), "video_bridge_url")
+        fields["video_bridge_url"] = validation.url(
+            data.get("video_bridge_url"), "video_bridge_url"
+        )
     if "chair_id" in data:
         chair_id = data.get("chair_id") or None
         if chair_id is not None and (
@@ -315,14 +339,24 @@ def _conference_fields(data: dict, conference: Conference | None) -> dict:
 
 
 def create_conference(*, actor: User, data: dict) -> Conference:
-    _require(actor is not None and actor.can_schedule,
-             _l("Only the secretariat may schedule conferences."))
+    _require(
+        actor is not None and actor.can_schedule,
+        _l("Only the secretariat may schedule conferences."),
+    )
     conference = Conference(**_conference_fields(data, None), created_by_id=actor.id)
     db.session.add(conference)
     db.session.flush()
-    db.session.add(Participant(conference_id=conference.id, user_id=actor.id, unit_id=actor.unit_id,
-                               role=ConferenceRole.organizer, rsvp=Rsvp.attending,
-                               responded_at=utcnow(), invited_by_id=actor.id))
+    db.session.add(
+        Participant(
+            conference_id=conference.id,
+            user_id=actor.id,
+            unit_id=actor.unit_id,
+            role=ConferenceRole.organizer,
+            rsvp=Rsvp.attending,
+            responded_at=utcnow(),
+            invited_by_id=actor.id,
+        )
+    )
     if conference.chair_id:
         _ensure_chair_participant(conference, actor)
     db.session.flush()
@@ -333,23 +367,38 @@ def create_conference(*, actor: User, data: dict) -> Conference:
 
 def _ensure_chair_participant(conference: Conference, actor: User) -> None:
     chair = db.session.get(User, conference.chair_id)
-    existing = db.session.scalar(select(Participant).where(
-        Participant.conference_id == conference.id, Participant.user_id == chair.id))
+    existing = db.session.scalar(
+        select(Participant).where(
+            Participant.conference_id == conference.id, Participant.user_id == chair.id
+        )
+    )
     if existing is None:
-        db.session.add(Participant(conference_id=conference.id, user_id=chair.id, unit_id=chair.unit_id,
-                                   role=ConferenceRole.chair, invited_by_id=actor.id))
+        db.session.add(
+            Participant(
+                conference_id=conference.id,
+                user_id=chair.id,
+                unit_id=chair.unit_id,
+                role=ConferenceRole.chair,
+                invited_by_id=actor.id,
+            )
+        )
     elif existing.role not in (ConferenceRole.chair, ConferenceRole.organizer):
         existing.role = ConferenceRole.chair
 
 
-def update_conference(*, actor: User, conference: Conference, data: dict,
-                      version: int | None) -> Conference:
+def update_conference(
+    *, actor: User, conference: Conference, data: dict, version: int | None
+) -> Conference:
     _require(can_manage(actor, conference), _l("Only the organizers may edit this conference."))
     if conference.status in (ConferenceStatus.concluded, ConferenceStatus.archived):
         raise InvalidStateError(_l("A concluded or archived conference can no longer be edited."))
     if version is not None and version != conference.version:
-        raise ConflictError(_l("Someone else saved this conference while you were editing it. "
-                               "Your changes were not saved; the form now shows the current version."))
+        raise ConflictError(
+            _l(
+                "Someone else saved this conference while you were editing it. "
+                "Your changes were not saved; the form now shows the current version."
+            )
+        )
     fields = _conference_fields(data, conference)
     for key, value in fields.items():
         setattr(conference, key, value)
@@ -367,19 +416,31 @@ def change_status(*, actor: User, conference: Conference, to) -> Conference:
         target = ConferenceStatus(to)
     except ValueError as exc:
         raise ValidationError.on("status", _l("Unknown status.")) from exc
-    _require(can_change_status(actor, conference, target),
-             _l("You may not move this conference to that state."))
+    _require(
+        can_change_status(actor, conference, target),
+        _l("You may not move this conference to that state."),
+    )
     if target not in TRANSITIONS[conference.status]:
-        raise InvalidStateError(_l("A conference in state “%(from)s” cannot move to “%(to)s”.",
-                                   **{"from": status_label(conference.status), "to": status_label(target)}))
+        raise InvalidStateError(
+            _l(
+                "A conference in state “%(from)s” cannot move to “%(to)s”.",
+                **{"from": status_label(conference.status), "to": status_label(target)},
+            )
+        )
     if target == ConferenceStatus.scheduled and conference.chair_id is None:
         raise InvalidStateError(_l("Choose a chair before scheduling the conference."))
     previous = conference.status
     conference.status = target
     conference.version += 1
     db.session.flush()
-    audit.record(db.session, actor, "conference.status", conference,
-                 previous=previous.value, status=target.value)
+    audit.record(
+        db.session,
+        actor,
+        "conference.status",
+        conference,
+        previous=previous.value,
+        status=target.value,
+    )
     events.conference_changed.send(conference, actor=actor, change="status")
     return conference
 
@@ -414,8 +475,16 @@ def _require_open_for_invitations(conference: Conference) -> None:
         raise InvalidStateError(_l("Invitations are closed: the conference is over."))
 
 
-def invite(*, actor: User, conference: Conference, unit_id: int | None = None,
-           user_id: int | None = None, role=None, attendance=None, headcount=None) -> Participant:
+def invite(
+    *,
+    actor: User,
+    conference: Conference,
+    unit_id: int | None = None,
+    user_id: int | None = None,
+    role=None,
+    attendance=None,
+    headcount=None,
+) -> Participant:
     """Invite one person (user_id) or a whole unit (unit_id)."""
     _require(can_manage(actor, conference), _l("Only the organizers may invite."))
     _require_open_for_invitations(conference)
@@ -438,15 +507,24 @@ def invite(*, actor: User, conference: Conference, unit_id: int | None = None,
         if any(p.user_id is None and p.unit_id == unit.id for p in conference.participants):
             raise ConflictError(_l("%(unit)s is invited already.", unit=unit.name))
         if role in (ConferenceRole.organizer, ConferenceRole.chair):
-            raise ValidationError.on("role", _l("Organizer and chair are roles of a person, not a unit."))
+            raise ValidationError.on(
+                "role", _l("Organizer and chair are roles of a person, not a unit.")
+            )
         participant = Participant(unit_id=unit.id, headcount=headcount)
     participant.role = role
     participant.attendance = attendance
     participant.invited_by_id = actor.id
     conference.participants.append(participant)
     db.session.flush()
-    audit.record(db.session, actor, "participant.invite", participant,
-                 conference=conference.id, role=role.value, attendance=attendance.value)
+    audit.record(
+        db.session,
+        actor,
+        "participant.invite",
+        participant,
+        conference=conference.id,
+        role=role.value,
+        attendance=attendance.value,
+    )
     events.participants_changed.send(conference, actor=actor)
     return participant
 
@@ -458,14 +536,17 @@ def get_participant(conference: Conference, participant_id) -> Participant:
     raise NotFoundError(_l("This invitation does not exist."))
 
 
-def update_participant(*, actor: User, conference: Conference, participant: Participant,
-                       data: dict) -> Participant:
+def update_participant(
+    *, actor: User, conference: Conference, participant: Participant, data: dict
+) -> Participant:
     _require(can_manage(actor, conference), _l("Only the organizers may change invitations."))
     _require_open_for_invitations(conference)
     if "role" in data:
         role = _parse_role(data["role"])
         if participant.user_id is None and role in (ConferenceRole.organizer, ConferenceRole.chair):
-            raise ValidationError.on("role", _l("Organizer and chair are roles of a person, not a unit."))
+            raise ValidationError.on(
+                "role", _l("Organizer and chair are roles of a person, not a unit.")
+            )
         if participant.role == ConferenceRole.organizer and role != ConferenceRole.organizer:
             _keep_one_organizer(conference, participant)
         participant.role = role
@@ -480,8 +561,11 @@ def update_participant(*, actor: User, conference: Conference, participant: Part
 
 
 def _keep_one_organizer(conference: Conference, leaving: Participant) -> None:
-    others = [p for p in conference.participants
-              if p is not leaving and p.role == ConferenceRole.organizer and p.user_id]
+    others = [
+        p
+        for p in conference.participants
+        if p is not leaving and p.role == ConferenceRole.organizer and p.user_id
+    ]
     if not others:
         raise ValidationError.on("role", _l("A conference needs at least one organizer."))
 
@@ -492,26 +576,40 @@ def remove_participant(*, actor: User, conference: Conference, participant: Part
     if participant.role == ConferenceRole.organizer:
         _keep_one_organizer(conference, participant)
     if participant.user_id is not None and participant.user_id == conference.chair_id:
-        raise ValidationError.on("participant", _l("Choose another chair before withdrawing this invitation."))
+        raise ValidationError.on(
+            "participant", _l("Choose another chair before withdrawing this invitation.")
+        )
     audit.record(db.session, actor, "participant.remove", participant, conference=conference.id)
     conference.participants.remove(participant)
     db.session.flush()
     events.participants_changed.send(conference, actor=actor)
 
 
-def answer_invitation(*, actor: User, conference: Conference, participant: Participant,
-                      answer, substitute_name: str | None = None, note: str | None = None) -> Participant:
+def answer_invitation(
+    *,
+    actor: User,
+    conference: Conference,
+    participant: Participant,
+    answer,
+    substitute_name: str | None = None,
+    note: str | None = None,
+) -> Participant:
     _require(can_answer(actor, participant), _l("Only the invitee may answer this invitation."))
     if conference.status not in (ConferenceStatus.scheduled, ConferenceStatus.live):
-        raise InvalidStateError(_l("Answers are accepted only while the conference is scheduled or live."))
+        raise InvalidStateError(
+            _l("Answers are accepted only while the conference is scheduled or live.")
+        )
     try:
         answer = Rsvp(answer)
     except ValueError as exc:
-        raise ValidationError.on("answer", _l("Answer attend, send a substitute or decline.")) from exc
+        raise ValidationError.on(
+            "answer", _l("Answer attend, send a substitute or decline.")
+        ) from exc
     if answer == Rsvp.pending:
         raise ValidationError.on("answer", _l("Answer attend, send a substitute or decline."))
-    substitute = validation.text(substitute_name, "substitute_name", max_length=200,
-                                 required=answer == Rsvp.substitute)
+    substitute = validation.text(
+        substitute_name, "substitute_name", max_length=200, required=answer == Rsvp.substitute
+    )
     participant.rsvp = answer
     participant.substitute_name = substitute if answer == Rsvp.substitute else None
     participant.rsvp_note = validation.text(note, "note", max_length=500, required=False)
@@ -523,20 +621,29 @@ def answer_invitation(*, actor: User, conference: Conference, participant: Parti
     return participant
 
 
-def check_in(*, actor: User, conference: Conference, participant: Participant,
-             present: bool = True) -> Participant:
+def check_in(
+    *, actor: User, conference: Conference, participant: Participant, present: bool = True
+) -> Participant:
     _require(can_check_in(actor, conference), _l("Only the secretariat may check people in."))
     if conference.status not in (ConferenceStatus.scheduled, ConferenceStatus.live):
-        raise InvalidStateError(_l("Check-in is open only on the day, while the conference is scheduled or live."))
+        raise InvalidStateError(
+            _l("Check-in is open only on the day, while the conference is scheduled or live.")
+        )
     if participant.attendance != Attendance.in_room:
         raise ValidationError.on("participant", _l("Remote sites are not checked in at the door."))
     if present and participant.rsvp == Rsvp.declined:
-        raise ValidationError.on("participant", _l("This invitee declined; record their new answer first."))
+        raise ValidationError.on(
+            "participant", _l("This invitee declined; record their new answer first.")
+        )
     participant.checked_in_at = utcnow() if present else None
     participant.checked_in_by_id = actor.id if present else None
     db.session.flush()
-    audit.record(db.session, actor, "participant.check_in" if present else "participant.check_out",
-                 participant)
+    audit.record(
+        db.session,
+        actor,
+        "participant.check_in" if present else "participant.check_out",
+        participant,
+    )
     events.participants_changed.send(conference, actor=actor)
     return participant
 
@@ -551,8 +658,13 @@ def participant_summary(conference: Conference) -> dict:
             checked_in += 1 if p.checked_in else 0
         else:
             remote += 1
-    return {"answers": counts, "in_room": in_room, "remote": remote, "checked_in": checked_in,
-            "total": len(conference.participants)}
+    return {
+        "answers": counts,
+        "in_room": in_room,
+        "remote": remote,
+        "checked_in": checked_in,
+        "total": len(conference.participants),
+    }
 
 
 def status_label(status: ConferenceStatus) -> str:

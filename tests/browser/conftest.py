@@ -86,8 +86,9 @@ def browser() -> Iterator:
     except ImportError:
         _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         try:
             yield browser
         finally:
@@ -112,7 +113,8 @@ class BrowserProblems:
             if url.endswith("/favicon.ico"):
                 return
             if "status of" in message.text and any(
-                    f"status of {status}" in message.text for status in self.allowed_statuses):
+                f"status of {status}" in message.text for status in self.allowed_statuses
+            ):
                 return
             self.messages.append(f"console error: {message.text} ({url})")
 
@@ -131,8 +133,10 @@ class BrowserProblems:
     def on_response(self, response) -> None:
         if response.status >= 400 and response.status not in self.allowed_statuses:
             request = response.request
-            self.messages.append(f"HTTP {response.status} for {request.method} {response.url} "
-                                 f"({request.resource_type})")
+            self.messages.append(
+                f"HTTP {response.status} for {request.method} {response.url} "
+                f"({request.resource_type})"
+            )
 
 
 @pytest.fixture
@@ -168,9 +172,12 @@ def new_page(browser, live_server, db, csrf_enabled, browser_problems, browser_c
     def _new_page(name: str = "page"):
         # The browser's own zone differs from the conferences' on purpose: times must be
         # shown in the conference's zone, whatever the viewer's machine says.
-        context = browser.new_context(base_url=live_server.url, locale="vi-VN",
-                                      timezone_id="Europe/Paris",
-                                      viewport={"width": 1366, "height": 900})
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale="vi-VN",
+            timezone_id="Europe/Paris",
+            viewport={"width": 1366, "height": 900},
+        )
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         contexts.append((name, context))
         page = context.new_page()
@@ -204,8 +211,7 @@ def pytest_runtest_call(item):
         raise
     if problems is not None and problems.messages:
         _screenshot_pages(item)
-        pytest.fail("The browser saw problems:\n  " + "\n  ".join(problems.messages),
-                    pytrace=False)
+        pytest.fail("The browser saw problems:\n  " + "\n  ".join(problems.messages), pytrace=False)
     return result
 
 

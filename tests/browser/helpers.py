@@ -34,7 +34,9 @@ def set_field(form: Locator, name: str, value) -> None:
     value = str(value)
     controls = form.locator(f"[name='{name}']")
     expect(controls.first).to_be_attached()
-    tag, kind = controls.first.evaluate("e => [e.tagName.toLowerCase(), (e.type || '').toLowerCase()]")
+    tag, kind = controls.first.evaluate(
+        "e => [e.tagName.toLowerCase(), (e.type || '').toLowerCase()]"
+    )
     if tag == "select":
         controls.first.select_option(value=value)
     elif kind in ("radio", "checkbox"):
@@ -56,7 +58,9 @@ def fill_form(form: Locator, values: dict) -> None:
 def submit(form: Locator) -> None:
     """Submit and wait for the page that answers: the next check must not see the old one."""
     with form.page.expect_navigation():
-        form.locator("button[type='submit'], input[type='submit'], button:not([type])").first.click()
+        form.locator(
+            "button[type='submit'], input[type='submit'], button:not([type])"
+        ).first.click()
 
 
 def translated(app, text, locale: str) -> str:

@@ -20,6 +20,7 @@ def test_a_missing_static_file_is_reported(page, browser_problems):
             link.rel = 'stylesheet'; link.href = '/static/vendor/does-not-exist.css';
             document.head.appendChild(link);
         }""")
-    assert any("does-not-exist.css" in message for message in browser_problems.messages), \
+    assert any("does-not-exist.css" in message for message in browser_problems.messages), (
         browser_problems.messages
+    )
     browser_problems.messages.clear()  # seen and expected: let the test pass

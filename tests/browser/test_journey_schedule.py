@@ -23,24 +23,65 @@ VENUE = "Hội trường tầng 2, trụ sở Ủy ban Dân tộc, 80 Phan Đìn
 @pytest.fixture
 def committee(make, db):
     """The committee's units and the people of the seed case, committed for the live server."""
-    ubdt = make.unit("UBDT", name_vi="Ủy ban Dân tộc", name_en="Committee for Ethnic Minority Affairs",
-                     kind=UnitKind.committee)
-    office = make.unit("VP", name_vi="Văn phòng Ủy ban", name_en="Office of the Committee", parent=ubdt)
-    make.unit("TCCB", name_vi="Vụ Tổ chức cán bộ", name_en="Department of Personnel and Organisation",
-              parent=ubdt)
-    make.unit("DP2", name_vi="Vụ Địa phương II", name_en="Regional Department II",
-              kind=UnitKind.regional_office, parent=ubdt)
-    dp3 = make.unit("DP3", name_vi="Vụ Địa phương III", name_en="Regional Department III",
-                    kind=UnitKind.regional_office, parent=ubdt, city="Buôn Ma Thuột")
-    organizer = make.organizer(unit=office, full_name="Nguyễn Thị Thu", email="thuky@ubdt.test",
-                               position="Chuyên viên Văn phòng Ủy ban", locale="vi")
-    chair = make.user(unit=ubdt, full_name="Hà Hùng", email="hahung@ubdt.test",
-                      position="Thứ trưởng, Phó Chủ nhiệm", locale="vi")
-    remote_member = make.user(unit=dp3, full_name="H'Linh Niê", email="dp3@ubdt.test",
-                              position="Chuyên viên Vụ Địa phương III", locale="vi")
+    ubdt = make.unit(
+        "UBDT",
+        name_vi="Ủy ban Dân tộc",
+        name_en="Committee for Ethnic Minority Affairs",
+        kind=UnitKind.committee,
+    )
+    office = make.unit(
+        "VP", name_vi="Văn phòng Ủy ban", name_en="Office of the Committee", parent=ubdt
+    )
+    make.unit(
+        "TCCB",
+        name_vi="Vụ Tổ chức cán bộ",
+        name_en="Department of Personnel and Organisation",
+        parent=ubdt,
+    )
+    make.unit(
+        "DP2",
+        name_vi="Vụ Địa phương II",
+        name_en="Regional Department II",
+        kind=UnitKind.regional_office,
+        parent=ubdt,
+    )
+    dp3 = make.unit(
+        "DP3",
+        name_vi="Vụ Địa phương III",
+        name_en="Regional Department III",
+        kind=UnitKind.regional_office,
+        parent=ubdt,
+        city="Buôn Ma Thuột",
+    )
+    organizer = make.organizer(
+        unit=office,
+        full_name="Nguyễn Thị Thu",
+        email="thuky@ubdt.test",
+        position="Chuyên viên Văn phòng Ủy ban",
+        locale="vi",
+    )
+    chair = make.user(
+        unit=ubdt,
+        full_name="Hà Hùng",
+        email="hahung@ubdt.test",
+        position="Thứ trưởng, Phó Chủ nhiệm",
+        locale="vi",
+    )
+    remote_member = make.user(
+        unit=dp3,
+        full_name="H'Linh Niê",
+        email="dp3@ubdt.test",
+        position="Chuyên viên Vụ Địa phương III",
+        locale="vi",
+    )
     db.session.commit()
-    return {"office": office, "dp3": dp3, "organizer": organizer, "chair": chair,
-            "remote_member": remote_member}
+    return {
+        "office": office,
+        "dp3": dp3,
+        "organizer": organizer,
+        "chair": chair,
+        "remote_member": remote_member,
+    }
 
 
 def test_organizer_schedules_the_review_and_invites_a_remote_site(page, committee, db, tmp_path):
@@ -54,16 +95,19 @@ def test_organizer_schedules_the_review_and_invites_a_remote_site(page, committe
     page.locator("[data-testid='new-conference']").click()
     expect(page).to_have_url(re.compile(r"/conferences/new$"))
     form = page.locator("form:has([name='title'])")
-    fill_form(form, {
-        "title": TITLE,
-        "kind": "semi_annual_review",
-        "host_unit_id": office.id,
-        "venue": VENUE,
-        "starts_at": "2016-09-20T15:15",
-        "ends_at": "2016-09-20T17:30",
-        "timezone": "Asia/Ho_Chi_Minh",
-        "chair_id": chair.id,
-    })
+    fill_form(
+        form,
+        {
+            "title": TITLE,
+            "kind": "semi_annual_review",
+            "host_unit_id": office.id,
+            "venue": VENUE,
+            "starts_at": "2016-09-20T15:15",
+            "ends_at": "2016-09-20T17:30",
+            "timezone": "Asia/Ho_Chi_Minh",
+            "chair_id": chair.id,
+        },
+    )
     submit(form)
     expect(page).to_have_url(re.compile(r"/conferences/\d+$"))
     conference_id = int(page.url.rsplit("/", 1)[1])
@@ -79,15 +123,17 @@ def test_organizer_schedules_the_review_and_invites_a_remote_site(page, committe
         page.locator("[aria-controls='invite-panel']").click()
     expect(invite).to_be_visible()
     set_field(invite, "invitee", "unit")
-    fill_form(invite, {"unit_id": dp3.id, "role": "delegate", "attendance": "remote",
-                       "headcount": 5})
+    fill_form(
+        invite, {"unit_id": dp3.id, "role": "delegate", "attendance": "remote", "headcount": 5}
+    )
     submit(invite)
     expect(page).to_have_url(re.compile(rf"/conferences/{conference_id}(#.*)?$"))
     expect(main.locator("tr[data-pid]", has_text="Vụ Địa phương III")).to_have_count(1)
 
     # Schedule it
-    page.locator(f"form[action$='/conferences/{conference_id}/status'] "
-                 "[data-testid='to-scheduled']").click()
+    page.locator(
+        f"form[action$='/conferences/{conference_id}/status'] [data-testid='to-scheduled']"
+    ).click()
     expect(main.locator("[data-status='scheduled']").first).to_be_visible()
 
     db.session.expire_all()
@@ -95,9 +141,13 @@ def test_organizer_schedules_the_review_and_invites_a_remote_site(page, committe
     assert conference.status == ConferenceStatus.scheduled
     assert conference.starts_at.astimezone(UTC) == datetime(2016, 9, 20, 8, 15, tzinfo=UTC)
     assert conference.chair_id == chair.id
-    site = db.session.scalar(select(Participant).where(
-        Participant.conference_id == conference_id, Participant.unit_id == dp3.id,
-        Participant.user_id.is_(None)))
+    site = db.session.scalar(
+        select(Participant).where(
+            Participant.conference_id == conference_id,
+            Participant.unit_id == dp3.id,
+            Participant.user_id.is_(None),
+        )
+    )
     assert site is not None
     assert (site.attendance, site.headcount) == (Attendance.remote, 5)
 
@@ -132,8 +182,13 @@ def test_organizer_schedules_the_review_and_invites_a_remote_site(page, committe
 
 def test_remote_site_member_answers_the_invitation(page, committee, make, db, app):
     dp3 = committee["dp3"]
-    conference = make.conference(organizer=committee["organizer"], chair=committee["chair"],
-                                 status=ConferenceStatus.scheduled, title=TITLE, venue=VENUE)
+    conference = make.conference(
+        organizer=committee["organizer"],
+        chair=committee["chair"],
+        status=ConferenceStatus.scheduled,
+        title=TITLE,
+        venue=VENUE,
+    )
     site = make.participant(conference, unit=dp3, attendance=Attendance.remote, headcount=5)
     db.session.commit()
     conference_id, site_id = conference.id, site.id
@@ -147,7 +202,9 @@ def test_remote_site_member_answers_the_invitation(page, committee, make, db, ap
 
     row = page.locator(f"tr[data-pid='{site_id}']")
     expect(row.locator("[data-rsvp]")).to_have_attribute("data-rsvp", "pending")
-    answer = page.locator(f"form[action$='/conferences/{conference_id}/participants/{site_id}/answer']")
+    answer = page.locator(
+        f"form[action$='/conferences/{conference_id}/participants/{site_id}/answer']"
+    )
     set_field(answer, "answer", "attending")
     submit(answer)
     expect(page).to_have_url(re.compile(rf"/conferences/{conference_id}(#.*)?$"))

@@ -21,15 +21,21 @@ def html_lang(response) -> str:
 def field_errors(response, name: str) -> str:
     """The messages shown under the form control called `name` (asserting it is marked invalid)."""
     html = response.get_data(as_text=True)
-    controls = [m for m in re.finditer(rf'<(input|select)\b[^>]*\bname="{name}"[^>]*>', html)
-                if 'type="hidden"' not in m.group(0)]
+    controls = [
+        m
+        for m in re.finditer(rf'<(input|select)\b[^>]*\bname="{name}"[^>]*>', html)
+        if 'type="hidden"' not in m.group(0)
+    ]
     assert controls, f"no control named {name}"
     control = controls[0]
     assert "is-invalid" in control.group(0), f"{name} is not marked invalid"
-    rest = html[control.end():]
-    return " ".join(re.findall(r'<div class="invalid-feedback d-block">([^<]*)</div>',
-                               rest[: rest.find("</div>\n") + 400]))
-
+    rest = html[control.end() :]
+    return " ".join(
+        re.findall(
+            r'<div class="invalid-feedback d-block">([^<]*)</div>',
+            rest[: rest.find("</div>\n") + 400],
+        )
+    )
 
 
 def fresh(db, obj):
@@ -65,11 +71,14 @@ def test_logging_in_and_out(client, db, make):
     assert client.get("/logout").status_code == 405
 
 
-@pytest.mark.parametrize(("email", "password"), [
-    ("dp3@ubdt.demo", "wrong-password"),
-    ("nobody@ubdt.demo", PASSWORD),
-    ("retired@ubdt.demo", PASSWORD),
-])
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("dp3@ubdt.demo", "wrong-password"),
+        ("nobody@ubdt.demo", PASSWORD),
+        ("retired@ubdt.demo", PASSWORD),
+    ],
+)
 def test_a_failed_login_says_so_in_the_persons_language(client, db, make, email, password):
     make.user(email="dp3@ubdt.demo")
     make.user(email="retired@ubdt.demo", active=False)
@@ -91,24 +100,29 @@ def test_an_empty_login_form_names_the_missing_fields(client, db):
     assert "This field is required." in field_errors(response, "password")
 
 
-@pytest.mark.parametrize(("next_url", "lands_on"), [
-    ("/admin/units", "/admin/units"),
-    ("/profile?tab=tokens", "/profile?tab=tokens"),
-    ("/profile?lang=en", "/profile"),
-    ("", "/conferences"),
-    ("https://evil.example/steal", "/conferences"),
-    ("//evil.example/steal", "/conferences"),
-    ("/\\evil.example/steal", "/conferences"),
-    ("javascript:alert(1)", "/conferences"),
-    ("/no/such/page", "/conferences"),
-    ("/logout", "/conferences"),  # POST-only: following it would only show an error
-])
-def test_login_goes_to_next_only_when_it_is_a_page_of_this_site(client, db, make, next_url,
-                                                                 lands_on):
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [
+        ("/admin/units", "/admin/units"),
+        ("/profile?tab=tokens", "/profile?tab=tokens"),
+        ("/profile?lang=en", "/profile"),
+        ("", "/conferences"),
+        ("https://evil.example/steal", "/conferences"),
+        ("//evil.example/steal", "/conferences"),
+        ("/\\evil.example/steal", "/conferences"),
+        ("javascript:alert(1)", "/conferences"),
+        ("/no/such/page", "/conferences"),
+        ("/logout", "/conferences"),  # POST-only: following it would only show an error
+    ],
+)
+def test_login_goes_to_next_only_when_it_is_a_page_of_this_site(
+    client, db, make, next_url, lands_on
+):
     person = make.admin()
     db.session.commit()
-    response = client.post("/login", data={"email": person.email, "password": PASSWORD,
-                                           "next": next_url})
+    response = client.post(
+        "/login", data={"email": person.email, "password": PASSWORD, "next": next_url}
+    )
     assert response.status_code == 302
     assert response.location == lands_on
 
@@ -164,8 +178,9 @@ def test_language_switch_is_saved_on_the_account(client, db, make, login_as):
     assert html_lang(client.get("/profile")) == "en"
 
 
-@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "/logout",
-                                      "/profile/tokens/1/revoke"])
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/", "/logout", "/profile/tokens/1/revoke"]
+)
 def test_language_switch_never_leaves_the_site(client, db, next_url):
     response = client.post("/language", data={"locale": "en", "next": next_url})
     assert response.status_code == 302 and response.location == "/conferences"
@@ -202,8 +217,9 @@ def test_saving_the_profile(client, db, make, login_as):
     person = make.user(locale="vi")
     db.session.commit()
     login_as(person)
-    response = client.post("/profile", data={"full_name": "  Trần Minh Đức ", "position": "",
-                                             "locale": "en"})
+    response = client.post(
+        "/profile", data={"full_name": "  Trần Minh Đức ", "position": "", "locale": "en"}
+    )
     assert response.status_code == 302 and response.location == "/profile"
     person = fresh(db, person)
     assert (person.full_name, person.position, person.locale) == ("Trần Minh Đức", None, "en")
@@ -212,14 +228,18 @@ def test_saving_the_profile(client, db, make, login_as):
     assert "Your profile was saved." in page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"full_name": "N" * 201}, "full_name", "At most 200 characters"),
-    ({"full_name": ""}, "full_name", "This field is required."),
-    ({"position": "P" * 201}, "position", "At most 200 characters"),
-    ({"locale": "de"}, "locale", "Choose Vietnamese or English."),
-])
-def test_bad_profile_input_is_shown_on_the_field_and_nothing_is_saved(client, db, make, login_as,
-                                                                      data, field, message):
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"full_name": "N" * 201}, "full_name", "At most 200 characters"),
+        ({"full_name": ""}, "full_name", "This field is required."),
+        ({"position": "P" * 201}, "position", "At most 200 characters"),
+        ({"locale": "de"}, "locale", "Choose Vietnamese or English."),
+    ],
+)
+def test_bad_profile_input_is_shown_on_the_field_and_nothing_is_saved(
+    client, db, make, login_as, data, field, message
+):
     person = make.user(full_name="Tên Cũ", position="Chức vụ cũ", locale="en")
     db.session.commit()
     login_as(person)
@@ -236,35 +256,62 @@ def test_changing_the_password(client, db, make, login_as):
     person = make.user(locale="en")
     db.session.commit()
     login_as(person)
-    response = client.post("/profile/password", data={
-        "current_password": PASSWORD, "new_password": "mat-khau-moi-2026",
-        "new_password_repeat": "mat-khau-moi-2026"})
+    response = client.post(
+        "/profile/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "mat-khau-moi-2026",
+            "new_password_repeat": "mat-khau-moi-2026",
+        },
+    )
     assert response.status_code == 302
     assert "Your password was changed." in client.get("/profile").get_data(as_text=True)
     client.post("/logout")
-    assert client.post("/login", data={"email": person.email,
-                                       "password": PASSWORD}).status_code == 200
-    assert client.post("/login", data={"email": person.email,
-                                       "password": "mat-khau-moi-2026"}).status_code == 302
+    assert (
+        client.post("/login", data={"email": person.email, "password": PASSWORD}).status_code == 200
+    )
+    assert (
+        client.post(
+            "/login", data={"email": person.email, "password": "mat-khau-moi-2026"}
+        ).status_code
+        == 302
+    )
 
 
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"current_password": "wrong-password"}, "current_password",
-     "The current password is not right."),
-    ({"new_password_repeat": "something-else"}, "new_password_repeat",
-     "The two new passwords are not the same."),
-    ({"new_password": "short", "new_password_repeat": "short"}, "new_password",
-     "The password needs at least 8 characters."),
-    ({"current_password": ""}, "current_password", "This field is required."),
-])
-def test_a_refused_password_change_changes_nothing(client, db, make, login_as, data, field,
-                                                   message):
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        (
+            {"current_password": "wrong-password"},
+            "current_password",
+            "The current password is not right.",
+        ),
+        (
+            {"new_password_repeat": "something-else"},
+            "new_password_repeat",
+            "The two new passwords are not the same.",
+        ),
+        (
+            {"new_password": "short", "new_password_repeat": "short"},
+            "new_password",
+            "The password needs at least 8 characters.",
+        ),
+        ({"current_password": ""}, "current_password", "This field is required."),
+    ],
+)
+def test_a_refused_password_change_changes_nothing(
+    client, db, make, login_as, data, field, message
+):
     person = make.user(locale="en")
     db.session.commit()
     old_hash = person.password_hash
     login_as(person)
-    form = {"current_password": PASSWORD, "new_password": "mat-khau-moi-2026",
-            "new_password_repeat": "mat-khau-moi-2026", **data}
+    form = {
+        "current_password": PASSWORD,
+        "new_password": "mat-khau-moi-2026",
+        "new_password_repeat": "mat-khau-moi-2026",
+        **data,
+    }
     response = client.post("/profile/password", data=form)
     assert response.status_code == 422
     assert message in field_errors(response, field)
@@ -293,8 +340,9 @@ def bearer_free(app):
     return app.test_client(use_cookies=False)
 
 
-def test_api_token_is_shown_once_works_and_stops_working_when_revoked(app, client, db, make,
-                                                                      login_as):
+def test_api_token_is_shown_once_works_and_stops_working_when_revoked(
+    app, client, db, make, login_as
+):
     person = make.user(email="script.owner@ubdt.demo", locale="en")
     db.session.commit()
     login_as(person)

@@ -27,25 +27,51 @@ def admins_only(status):
     return {"anonymous": LOGIN, "member": 403, "organizer": 403, "admin": status}
 
 
-UNIT_FORM = {"code": "NEWCODE", "name_vi": "Đơn vị mới", "name_en": "New unit",
-             "kind": "department", "city": "Hà Nội", "parent_id": "", "active": "y"}
-USER_FORM = {"email": "new.person@ubdt.demo", "full_name": "Người Mới", "position": "",
-             "unit_id": "{unit_id}", "role": "member", "locale": "vi", "active": "y",
-             "password": "mat-khau-moi"}
+UNIT_FORM = {
+    "code": "NEWCODE",
+    "name_vi": "Đơn vị mới",
+    "name_en": "New unit",
+    "kind": "department",
+    "city": "Hà Nội",
+    "parent_id": "",
+    "active": "y",
+}
+USER_FORM = {
+    "email": "new.person@ubdt.demo",
+    "full_name": "Người Mới",
+    "position": "",
+    "unit_id": "{unit_id}",
+    "role": "member",
+    "locale": "vi",
+    "active": "y",
+    "password": "mat-khau-moi",
+}
 
 # (method, URL rule, form, expected per role)
 TABLE = [
     ("GET", "/login", None, {"anonymous": 200, "member": 302, "organizer": 302, "admin": 302}),
     # A visitor without an account cannot log in; everyone else can (again).
-    ("POST", "/login", {"email": "{email}", "password": PASSWORD},
-     {"anonymous": 200, "member": 302, "organizer": 302, "admin": 302}),
+    (
+        "POST",
+        "/login",
+        {"email": "{email}", "password": PASSWORD},
+        {"anonymous": 200, "member": 302, "organizer": 302, "admin": 302},
+    ),
     ("POST", "/logout", None, everyone(302)),
     ("POST", "/language", {"locale": "en", "next": "/login"}, everyone(302)),
     ("GET", "/profile", None, signed_in(200)),
     ("POST", "/profile", {"full_name": "Tên Mới", "position": "", "locale": "vi"}, signed_in(302)),
     ("GET", "/profile/password", None, signed_in(302)),
-    ("POST", "/profile/password", {"current_password": PASSWORD, "new_password": "mat-khau-2",
-                                   "new_password_repeat": "mat-khau-2"}, signed_in(302)),
+    (
+        "POST",
+        "/profile/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "mat-khau-2",
+            "new_password_repeat": "mat-khau-2",
+        },
+        signed_in(302),
+    ),
     ("GET", "/profile/tokens", None, signed_in(302)),
     ("POST", "/profile/tokens", {"name": "script"}, signed_in(200)),
     ("POST", "/profile/tokens/<int:token_id>/revoke", None, signed_in(302)),
@@ -61,8 +87,12 @@ TABLE = [
     ("GET", "/admin/users/new", None, admins_only(200)),
     ("POST", "/admin/users/new", USER_FORM, admins_only(302)),
     ("GET", "/admin/users/<int:user_id>/edit", None, admins_only(200)),
-    ("POST", "/admin/users/<int:user_id>/edit",
-     {**USER_FORM, "email": "target@ubdt.demo", "password": ""}, admins_only(302)),
+    (
+        "POST",
+        "/admin/users/<int:user_id>/edit",
+        {**USER_FORM, "email": "target@ubdt.demo", "password": ""},
+        admins_only(302),
+    ),
 ]
 
 
@@ -72,32 +102,46 @@ def world(db, make):
     people = {role: make.user(unit=home, role=GlobalRole(role)) for role in ROLES[1:]}
     target_unit = make.unit(code="TARGET")
     target_user = make.user(unit=target_unit, email="target@ubdt.demo")
-    tokens = {role: services.issue_api_token(actor=person, name="mine")[0].id
-              for role, person in people.items()}
+    tokens = {
+        role: services.issue_api_token(actor=person, name="mine")[0].id
+        for role, person in people.items()
+    }
     db.session.commit()
-    return {"people": people, "unit_id": target_unit.id, "user_id": target_user.id,
-            "tokens": tokens}
+    return {
+        "people": people,
+        "unit_id": target_unit.id,
+        "user_id": target_user.id,
+        "tokens": tokens,
+    }
 
 
 def fill(rule: str, world: dict, role: str) -> str:
     token_id = world["tokens"].get(role, 1)
-    return (rule.replace("<int:unit_id>", str(world["unit_id"]))
-                .replace("<int:user_id>", str(world["user_id"]))
-                .replace("<int:token_id>", str(token_id)))
+    return (
+        rule.replace("<int:unit_id>", str(world["unit_id"]))
+        .replace("<int:user_id>", str(world["user_id"]))
+        .replace("<int:token_id>", str(token_id))
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "rule", "form", "expected"), TABLE,
-                         ids=[f"{method} {rule}" for method, rule, _, _ in TABLE])
+@pytest.mark.parametrize(
+    ("method", "rule", "form", "expected"),
+    TABLE,
+    ids=[f"{method} {rule}" for method, rule, _, _ in TABLE],
+)
 def test_permission_table(client, login_as, world, role, method, rule, form, expected):
     person = world["people"].get(role)
     if person is not None:
         login_as(person)
     data = None
     if form is not None:
-        data = {key: value.format(unit_id=world["unit_id"],
-                                  email=person.email if person else "nobody@ubdt.demo")
-                for key, value in form.items()}
+        data = {
+            key: value.format(
+                unit_id=world["unit_id"], email=person.email if person else "nobody@ubdt.demo"
+            )
+            for key, value in form.items()
+        }
     response = client.open(fill(rule, world, role), method=method, data=data)
 
     want = expected[role]
@@ -131,12 +175,17 @@ def test_refused_admin_writes_store_nothing(client, db, login_as, world, role):
     before = count(db, Unit), count(db, User)
     client.post("/admin/units/new", data=UNIT_FORM)
     client.post(f"/admin/units/{world['unit_id']}/edit", data={**UNIT_FORM, "code": "HACKED"})
-    client.post("/admin/users/new", data={**USER_FORM, "unit_id": str(world["unit_id"]),
-                                          "role": "admin"})
-    client.post(f"/admin/users/{world['user_id']}/edit",
-                data={**USER_FORM, "unit_id": str(world["unit_id"]), "role": "admin"})
-    client.post(f"/admin/users/{world['people'][role].id}/edit",
-                data={**USER_FORM, "unit_id": str(world["unit_id"]), "role": "admin"})
+    client.post(
+        "/admin/users/new", data={**USER_FORM, "unit_id": str(world["unit_id"]), "role": "admin"}
+    )
+    client.post(
+        f"/admin/users/{world['user_id']}/edit",
+        data={**USER_FORM, "unit_id": str(world["unit_id"]), "role": "admin"},
+    )
+    client.post(
+        f"/admin/users/{world['people'][role].id}/edit",
+        data={**USER_FORM, "unit_id": str(world["unit_id"]), "role": "admin"},
+    )
     assert (count(db, Unit), count(db, User)) == before
     assert db.session.get(Unit, world["unit_id"]).code == "TARGET"
     roles = db.session.scalars(select(User.role).where(User.role == GlobalRole.admin)).all()

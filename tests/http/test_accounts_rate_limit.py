@@ -19,15 +19,17 @@ def limited_app(app, db):
     # create_app() binds the module-level extensions to the new app; give them back
     # to the session's app afterwards so later tests see no difference.
     saved = {ext: dict(vars(ext)) for ext in (limiter, socketio, api)}
-    limited = create_app({
-        **TEST_OVERRIDES,
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "test-secret",
-        "SERVER_NAME": None,
-        "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "LOGIN_RATE_LIMIT": "3 per minute",
-    })
+    limited = create_app(
+        {
+            **TEST_OVERRIDES,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": "test-secret",
+            "SERVER_NAME": None,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "LOGIN_RATE_LIMIT": "3 per minute",
+        }
+    )
     try:
         yield limited
     finally:
@@ -83,5 +85,7 @@ def test_the_sessions_app_has_no_login_limit(client, db, make):
     person = make.user()
     db.session.commit()
     for _ in range(5):
-        assert client.post("/login", data={"email": person.email,
-                                           "password": "guess"}).status_code == 200
+        assert (
+            client.post("/login", data={"email": person.email, "password": "guess"}).status_code
+            == 200
+        )

@@ -23,7 +23,6 @@ from tests import factories
 # --- helpers shared by the API tests ---------------------------------------------
 
 
-
 @pytest.fixture
 def api(client):
     return client
@@ -50,15 +49,30 @@ def stored_state() -> tuple:
     """A fingerprint of everything the API can change; equal before and after = nothing stored."""
     _db.session.expire_all()
     conferences = _db.session.execute(
-        select(Conference.id, Conference.title, Conference.status, Conference.version,
-               Conference.starts_at, Conference.ends_at, Conference.timezone)
-        .order_by(Conference.id)).all()
+        select(
+            Conference.id,
+            Conference.title,
+            Conference.status,
+            Conference.version,
+            Conference.starts_at,
+            Conference.ends_at,
+            Conference.timezone,
+        ).order_by(Conference.id)
+    ).all()
     participants = _db.session.execute(
-        select(Participant.id, Participant.role, Participant.attendance, Participant.headcount,
-               Participant.rsvp, Participant.substitute_name, Participant.checked_in_at)
-        .order_by(Participant.id)).all()
-    units = _db.session.execute(select(Unit.id, Unit.code, Unit.name_vi, Unit.parent_id)
-                                .order_by(Unit.id)).all()
+        select(
+            Participant.id,
+            Participant.role,
+            Participant.attendance,
+            Participant.headcount,
+            Participant.rsvp,
+            Participant.substitute_name,
+            Participant.checked_in_at,
+        ).order_by(Participant.id)
+    ).all()
+    units = _db.session.execute(
+        select(Unit.id, Unit.code, Unit.name_vi, Unit.parent_id).order_by(Unit.id)
+    ).all()
     return (tuple(conferences), tuple(participants), tuple(units), count(AuditEntry))
 
 
@@ -83,9 +97,16 @@ def all_operations(conf_id: int, pid: int, unit_id: int, user_id: int) -> list[t
         ("GET", "/api/v1/users/me", None),
         ("GET", f"/api/v1/users/{user_id}", None),
         ("GET", "/api/v1/conferences", None),
-        ("POST", "/api/v1/conferences", {"title": "T", "host_unit_id": unit_id,
-                                         "starts_at": "2031-01-05T08:00:00+07:00",
-                                         "ends_at": "2031-01-05T11:00:00+07:00"}),
+        (
+            "POST",
+            "/api/v1/conferences",
+            {
+                "title": "T",
+                "host_unit_id": unit_id,
+                "starts_at": "2031-01-05T08:00:00+07:00",
+                "ends_at": "2031-01-05T11:00:00+07:00",
+            },
+        ),
         ("GET", base, None),
         ("PATCH", base, {"version": 1, "venue": "Hall B"}),
         ("POST", f"{base}/status", {"to": "draft"}),
@@ -111,14 +132,20 @@ def scene(make):
     conference = make.conference(organizer=organizer, chair=chair)
     invitation = make.participant(conference, user=delegate)
     _db.session.commit()
-    return {"organizer": organizer, "delegate": delegate, "conference": conference,
-            "invitation": invitation, "chair": chair}
+    return {
+        "organizer": organizer,
+        "delegate": delegate,
+        "conference": conference,
+        "invitation": invitation,
+        "chair": chair,
+    }
 
 
 def test_every_operation_refuses_anonymous_callers_with_401_json(api, scene):
     organizer = scene["organizer"]
-    operations = all_operations(scene["conference"].id, scene["invitation"].id,
-                                organizer.unit_id, organizer.id)
+    operations = all_operations(
+        scene["conference"].id, scene["invitation"].id, organizer.unit_id, organizer.id
+    )
     before = stored_state()
     for method, url, body in operations:
         response = api.open(url, method=method, json=body)
@@ -177,8 +204,9 @@ def test_every_operation_works_with_the_session_cookie(api, make, scene):
     admin = make.admin()
     _db.session.commit()
     login(api, admin)
-    operations = all_operations(scene["conference"].id, scene["invitation"].id,
-                                admin.unit_id, admin.id)
+    operations = all_operations(
+        scene["conference"].id, scene["invitation"].id, admin.unit_id, admin.id
+    )
     for method, url, body in operations:
         if method == "POST" and url.endswith("/status"):
             body = {"to": "live"}  # keep the conference open for the calls after it
@@ -270,20 +298,27 @@ def test_a_body_that_is_not_json_is_415(api, scene):
     assert stored_state() == before
 
 
-@pytest.mark.parametrize("payload, field, fragment", [
-    ({"unexpected": 1}, "unexpected", "Unknown field"),
-    ({"title": 42}, "title", "text"),
-    ({"host_unit_id": "7"}, "host_unit_id", "whole number"),
-    ({"host_unit_id": True}, "host_unit_id", "whole number"),
-    ({"starts_at": "next Monday"}, "starts_at", "ISO 8601"),
-    ({"kind": "party"}, "kind", "semi_annual_review"),
-    ({"title": None}, "title", "null"),
-    ({"title": "x" * 301}, "title", "300"),
-    ({}, "title", "required"),
-])
+@pytest.mark.parametrize(
+    "payload, field, fragment",
+    [
+        ({"unexpected": 1}, "unexpected", "Unknown field"),
+        ({"title": 42}, "title", "text"),
+        ({"host_unit_id": "7"}, "host_unit_id", "whole number"),
+        ({"host_unit_id": True}, "host_unit_id", "whole number"),
+        ({"starts_at": "next Monday"}, "starts_at", "ISO 8601"),
+        ({"kind": "party"}, "kind", "semi_annual_review"),
+        ({"title": None}, "title", "null"),
+        ({"title": "x" * 301}, "title", "300"),
+        ({}, "title", "required"),
+    ],
+)
 def test_schema_errors_are_422_per_field_and_nothing_stored(api, scene, payload, field, fragment):
-    valid = {"title": "T", "host_unit_id": scene["organizer"].unit_id,
-             "starts_at": "2031-01-05T08:00:00+07:00", "ends_at": "2031-01-05T11:00:00+07:00"}
+    valid = {
+        "title": "T",
+        "host_unit_id": scene["organizer"].unit_id,
+        "starts_at": "2031-01-05T08:00:00+07:00",
+        "ends_at": "2031-01-05T11:00:00+07:00",
+    }
     body = {} if payload == {} else {**valid, **payload}
     headers = bearer(scene["organizer"])
     before = stored_state()
@@ -295,7 +330,7 @@ def test_schema_errors_are_422_per_field_and_nothing_stored(api, scene, payload,
     assert stored_state() == before
 
 
-@pytest.mark.parametrize("raw", ["[]", "null", "\"title\"", "3"])
+@pytest.mark.parametrize("raw", ["[]", "null", '"title"', "3"])
 def test_a_json_body_that_is_not_an_object_is_422(api, scene, raw):
     headers = {**bearer(scene["organizer"]), "Content-Type": "application/json"}
 
@@ -352,7 +387,9 @@ def test_the_openapi_document_describes_every_operation(api, db):
     assert response.mimetype == "application/json"
     doc = json.loads(response.get_data(as_text=True))
     assert doc["openapi"].startswith("3.")
-    operations = {path: {m for m in item if m in HTTP_METHODS} for path, item in doc["paths"].items()}
+    operations = {
+        path: {m for m in item if m in HTTP_METHODS} for path, item in doc["paths"].items()
+    }
     assert operations == EXPECTED_OPERATIONS
     for path, item in doc["paths"].items():
         for method in operations[path]:
@@ -366,13 +403,32 @@ def test_the_openapi_document_carries_the_generated_schemas(api, db):
     doc = api.get("/api/v1/openapi.json").get_json()
     schemas = doc["components"]["schemas"]
 
-    for name in ("Unit", "UnitCreate", "UnitUpdate", "User", "Me", "ConferenceSummary", "Conference",
-                 "ConferenceCreate", "ConferenceUpdate", "StatusChange", "Participant", "Invite",
-                 "ParticipantUpdate", "Answer", "CheckIn", "Error"):
+    for name in (
+        "Unit",
+        "UnitCreate",
+        "UnitUpdate",
+        "User",
+        "Me",
+        "ConferenceSummary",
+        "Conference",
+        "ConferenceCreate",
+        "ConferenceUpdate",
+        "StatusChange",
+        "Participant",
+        "Invite",
+        "ParticipantUpdate",
+        "Answer",
+        "CheckIn",
+        "Error",
+    ):
         assert name in schemas, name
     assert schemas["ConferenceUpdate"]["required"] == ["version"]
-    assert set(schemas["ConferenceCreate"]["required"]) == {"title", "host_unit_id", "starts_at",
-                                                             "ends_at"}
+    assert set(schemas["ConferenceCreate"]["required"]) == {
+        "title",
+        "host_unit_id",
+        "starts_at",
+        "ends_at",
+    }
     assert schemas["Participant"]["properties"]["role"]["enum"][0] == "organizer"
     assert not {"password_hash", "feed_token"} & set(schemas["User"]["properties"])
     # Errors are described as they are sent (meetings.errors), not as flask-smorest's default.
@@ -400,8 +456,7 @@ def test_the_docs_page_loads_swagger_ui_from_our_own_static_files(api, app, db):
     # Every asset the page refers to is served by the app itself (after `make vendor`).
     for url in re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", page):
         asset = api.get(url)
-        if asset.status_code == 404 and not (app.static_folder and
-                                               _vendored(app.static_folder)):
+        if asset.status_code == 404 and not (app.static_folder and _vendored(app.static_folder)):
             pytest.skip("static/vendor/ is not built; run `make vendor`")
         assert asset.status_code == 200, url
 
@@ -419,8 +474,13 @@ def test_lists_take_the_same_number_of_queries_whatever_their_length(api, make, 
     organizer = make.organizer()
     conference = make.conference(organizer=organizer)
     headers = bearer(organizer)
-    urls = ["/api/v1/conferences", f"/api/v1/conferences/{conference.id}",
-            f"/api/v1/conferences/{conference.id}/participants", "/api/v1/users", "/api/v1/units"]
+    urls = [
+        "/api/v1/conferences",
+        f"/api/v1/conferences/{conference.id}",
+        f"/api/v1/conferences/{conference.id}/participants",
+        "/api/v1/users",
+        "/api/v1/units",
+    ]
 
     def queries() -> list[int]:
         counts = []

@@ -31,9 +31,17 @@ def test_units_are_listed_in_tree_order_and_filtered_by_kind(api, make):
     offices = api.get("/api/v1/units?kind=regional_office", headers=headers).get_json()
 
     assert [u["code"] for u in listed] == ["CQ-3", "UB", "VU-A", "VU-B"]
-    assert listed[1] == {"id": committee.id, "code": "UB", "name": "Ủy ban", "name_vi": "Ủy ban",
-                         "name_en": "Committee", "kind": "committee", "city": None,
-                         "parent_id": None, "active": True}
+    assert listed[1] == {
+        "id": committee.id,
+        "code": "UB",
+        "name": "Ủy ban",
+        "name_vi": "Ủy ban",
+        "name_en": "Committee",
+        "kind": "committee",
+        "city": None,
+        "parent_id": None,
+        "active": True,
+    }
     assert listed[2]["parent_id"] == committee.id
     assert [u["code"] for u in offices] == ["CQ-3"] and offices[0]["city"] == "Đà Nẵng"
 
@@ -54,38 +62,58 @@ def test_an_administrator_creates_and_changes_a_unit(api, make):
     parent = make.unit("UB")
     headers = bearer(admin)
 
-    created = api.post("/api/v1/units", headers=headers, json={
-        "code": "CQ-MN", "name_vi": "Cơ quan miền Nam", "name_en": "Southern Office",
-        "kind": "representative_office", "city": "TP. Hồ Chí Minh", "parent_id": parent.id})
+    created = api.post(
+        "/api/v1/units",
+        headers=headers,
+        json={
+            "code": "CQ-MN",
+            "name_vi": "Cơ quan miền Nam",
+            "name_en": "Southern Office",
+            "kind": "representative_office",
+            "city": "TP. Hồ Chí Minh",
+            "parent_id": parent.id,
+        },
+    )
     assert created.status_code == 201, created.get_json()
     unit_id = created.get_json()["id"]
 
-    changed = api.patch(f"/api/v1/units/{unit_id}", headers=headers,
-                        json={"city": "Cần Thơ", "active": False})
+    changed = api.patch(
+        f"/api/v1/units/{unit_id}", headers=headers, json={"city": "Cần Thơ", "active": False}
+    )
     assert changed.status_code == 200, changed.get_json()
     body = changed.get_json()
     assert (body["code"], body["city"], body["active"], body["parent_id"]) == (
-        "CQ-MN", "Cần Thơ", False, parent.id)
+        "CQ-MN",
+        "Cần Thơ",
+        False,
+        parent.id,
+    )
     actions = _db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions[-2:] == ["unit.create", "unit.update"]
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({"code": "ub"}, "code"),  # codes are unique whatever the case
-    ({"code": "has space"}, "code"),
-    ({"code": ""}, "code"),
-    ({"parent_id": 987654}, "parent_id"),
-    ({"kind": "castle"}, "kind"),
-    ({"name_vi": None}, "name_vi"),
-    ({"id": 5}, "id"),  # read-only fields are not input
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"code": "ub"}, "code"),  # codes are unique whatever the case
+        ({"code": "has space"}, "code"),
+        ({"code": ""}, "code"),
+        ({"parent_id": 987654}, "parent_id"),
+        ({"kind": "castle"}, "kind"),
+        ({"name_vi": None}, "name_vi"),
+        ({"id": 5}, "id"),  # read-only fields are not input
+    ],
+)
 def test_a_bad_unit_is_422_and_nothing_is_stored(api, make, payload, field):
     make.unit("UB")
     headers = bearer(make.admin())
     before = stored_state()
 
-    response = api.post("/api/v1/units", headers=headers,
-                        json={"code": "NEW", "name_vi": "Mới", "name_en": "New", **payload})
+    response = api.post(
+        "/api/v1/units",
+        headers=headers,
+        json={"code": "NEW", "name_vi": "Mới", "name_en": "New", **payload},
+    )
 
     assert field in assert_error(response, 422, "invalid")["errors"]
     assert stored_state() == before
@@ -110,8 +138,9 @@ def test_only_administrators_write_units(api, make, role):
     headers = bearer(caller)
     before = stored_state()
 
-    created = api.post("/api/v1/units", headers=headers,
-                       json={"code": "NEW", "name_vi": "Mới", "name_en": "New"})
+    created = api.post(
+        "/api/v1/units", headers=headers, json={"code": "NEW", "name_vi": "Mới", "name_en": "New"}
+    )
     changed = api.patch(f"/api/v1/units/{unit.id}", headers=headers, json={"name_vi": "Đổi"})
 
     assert_error(created, 403, "forbidden")
@@ -122,8 +151,9 @@ def test_only_administrators_write_units(api, make, role):
 def test_an_unknown_unit_is_404(api, make):
     headers = bearer(make.admin())
     assert_error(api.get("/api/v1/units/987654", headers=headers), 404, "not_found")
-    assert_error(api.patch("/api/v1/units/987654", headers=headers, json={"city": "X"}),
-                 404, "not_found")
+    assert_error(
+        api.patch("/api/v1/units/987654", headers=headers, json={"city": "X"}), 404, "not_found"
+    )
 
 
 # --- people --------------------------------------------------------------------------------
@@ -152,8 +182,17 @@ def test_one_person_and_me(api, make):
     person = api.get(f"/api/v1/users/{other.id}", headers=headers).get_json()
     me = api.get("/api/v1/users/me", headers=headers).get_json()
 
-    assert set(person) == {"id", "email", "full_name", "position", "unit_id", "unit", "role",
-                           "locale", "active"}
+    assert set(person) == {
+        "id",
+        "email",
+        "full_name",
+        "position",
+        "unit_id",
+        "unit",
+        "role",
+        "locale",
+        "active",
+    }
     assert person["id"] == other.id and person["role"] == "member"
     assert me["id"] == organizer.id and me["position"] == "Chánh Văn phòng"
     assert me["role"] == "organizer" and me["can_schedule"] is True and me["is_admin"] is False
@@ -165,10 +204,23 @@ def test_people_are_read_only(api, make):
     admin = make.admin()
     headers = bearer(admin)
 
-    assert_error(api.post("/api/v1/users", headers=headers, json={"email": "x@example.test"}),
-                 405, "method_not_allowed")
-    assert_error(api.patch(f"/api/v1/users/{admin.id}", headers=headers,
-                           data=json.dumps({"role": "member"}),
-                           content_type="application/json"), 405, "method_not_allowed")
-    assert_error(api.patch("/api/v1/users/me", headers=headers, json={"full_name": "X"}),
-                 405, "method_not_allowed")
+    assert_error(
+        api.post("/api/v1/users", headers=headers, json={"email": "x@example.test"}),
+        405,
+        "method_not_allowed",
+    )
+    assert_error(
+        api.patch(
+            f"/api/v1/users/{admin.id}",
+            headers=headers,
+            data=json.dumps({"role": "member"}),
+            content_type="application/json",
+        ),
+        405,
+        "method_not_allowed",
+    )
+    assert_error(
+        api.patch("/api/v1/users/me", headers=headers, json={"full_name": "X"}),
+        405,
+        "method_not_allowed",
+    )

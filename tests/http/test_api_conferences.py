@@ -21,9 +21,13 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def _body(unit_id: int, **fields) -> dict:
-    return {"title": "Sơ kết 6 tháng", "host_unit_id": unit_id,
-            "starts_at": "2031-03-02T08:00:00+07:00", "ends_at": "2031-03-02T11:30:00+07:00",
-            **fields}
+    return {
+        "title": "Sơ kết 6 tháng",
+        "host_unit_id": unit_id,
+        "starts_at": "2031-03-02T08:00:00+07:00",
+        "ends_at": "2031-03-02T11:30:00+07:00",
+        **fields,
+    }
 
 
 # --- listing and reading ---------------------------------------------------------------
@@ -75,9 +79,13 @@ def test_the_list_filters_by_time_and_unit(api, make):
 def test_a_conference_reads_with_utc_and_local_times_and_the_callers_rights(api, make):
     organizer = make.organizer()
     chair = make.user()
-    conference = make.conference(organizer=organizer, chair=chair, timezone="Asia/Ho_Chi_Minh",
-                                 starts_at=datetime(2031, 3, 2, 1, 0, tzinfo=UTC),
-                                 ends_at=datetime(2031, 3, 2, 4, 30, tzinfo=UTC))
+    conference = make.conference(
+        organizer=organizer,
+        chair=chair,
+        timezone="Asia/Ho_Chi_Minh",
+        starts_at=datetime(2031, 3, 2, 1, 0, tzinfo=UTC),
+        ends_at=datetime(2031, 3, 2, 4, 30, tzinfo=UTC),
+    )
     _db.session.commit()
 
     body = api.get(f"/api/v1/conferences/{conference.id}", headers=bearer(chair)).get_json()
@@ -90,8 +98,12 @@ def test_a_conference_reads_with_utc_and_local_times_and_the_callers_rights(api,
     assert body["chair"] == {"id": chair.id, "full_name": chair.full_name}
     assert body["host_unit"]["id"] == organizer.unit_id
     # The chair opens the meeting but does not manage it.
-    assert body["you"] == {"roles": ["chair"], "can_manage": False, "can_check_in": False,
-                           "next_states": ["live"]}
+    assert body["you"] == {
+        "roles": ["chair"],
+        "can_manage": False,
+        "can_check_in": False,
+        "next_states": ["live"],
+    }
 
 
 @pytest.mark.parametrize("who", ["outsider", "invitee of a draft", "missing id"])
@@ -118,10 +130,19 @@ def test_the_secretariat_schedules_a_conference(api, make):
     chair = make.user()
     headers = bearer(organizer)
 
-    response = api.post("/api/v1/conferences", headers=headers, json=_body(
-        organizer.unit_id, chair_id=chair.id, kind="annual_review", venue="Hội trường A",
-        period_start="2031-01-01", period_end="2031-06-30",
-        video_bridge_url="https://meet.example.org/ubdt"))
+    response = api.post(
+        "/api/v1/conferences",
+        headers=headers,
+        json=_body(
+            organizer.unit_id,
+            chair_id=chair.id,
+            kind="annual_review",
+            venue="Hội trường A",
+            period_start="2031-01-01",
+            period_end="2031-06-30",
+            video_bridge_url="https://meet.example.org/ubdt",
+        ),
+    )
 
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -139,9 +160,16 @@ def test_times_without_offset_are_read_in_the_conference_time_zone(api, make):
     organizer = make.organizer()
     headers = bearer(organizer)
 
-    response = api.post("/api/v1/conferences", headers=headers, json=_body(
-        organizer.unit_id, timezone="Europe/Paris",
-        starts_at="2031-07-01T09:00:00", ends_at="2031-07-01T12:00:00"))
+    response = api.post(
+        "/api/v1/conferences",
+        headers=headers,
+        json=_body(
+            organizer.unit_id,
+            timezone="Europe/Paris",
+            starts_at="2031-07-01T09:00:00",
+            ends_at="2031-07-01T12:00:00",
+        ),
+    )
 
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -154,31 +182,40 @@ def test_without_a_time_zone_the_default_is_ho_chi_minh(api, make):
     organizer = make.organizer()
     headers = bearer(organizer)
 
-    response = api.post("/api/v1/conferences", headers=headers, json=_body(
-        organizer.unit_id, starts_at="2031-03-02T08:00:00", ends_at="2031-03-02T11:00:00"))
+    response = api.post(
+        "/api/v1/conferences",
+        headers=headers,
+        json=_body(
+            organizer.unit_id, starts_at="2031-03-02T08:00:00", ends_at="2031-03-02T11:00:00"
+        ),
+    )
 
     body = response.get_json()
     assert body["timezone"] == "Asia/Ho_Chi_Minh"
     assert body["starts_at"] == "2031-03-02T01:00:00+00:00"
 
 
-@pytest.mark.parametrize("fields, field", [
-    ({"ends_at": "2031-03-02T07:00:00+07:00"}, "ends_at"),  # before the start
-    ({"ends_at": "2031-03-30T07:00:00+07:00"}, "ends_at"),  # longer than 14 days
-    ({"host_unit_id": 987654}, "host_unit_id"),
-    ({"chair_id": 987654}, "chair_id"),
-    ({"timezone": "Mars/Olympus"}, "timezone"),
-    ({"title": "   "}, "title"),
-    ({"video_bridge_url": "ftp://x"}, "video_bridge_url"),
-    ({"period_start": "2031-06-30", "period_end": "2031-01-01"}, "period_end"),
-])
+@pytest.mark.parametrize(
+    "fields, field",
+    [
+        ({"ends_at": "2031-03-02T07:00:00+07:00"}, "ends_at"),  # before the start
+        ({"ends_at": "2031-03-30T07:00:00+07:00"}, "ends_at"),  # longer than 14 days
+        ({"host_unit_id": 987654}, "host_unit_id"),
+        ({"chair_id": 987654}, "chair_id"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"title": "   "}, "title"),
+        ({"video_bridge_url": "ftp://x"}, "video_bridge_url"),
+        ({"period_start": "2031-06-30", "period_end": "2031-01-01"}, "period_end"),
+    ],
+)
 def test_rules_of_the_service_give_422_and_nothing_is_stored(api, make, fields, field):
     organizer = make.organizer()
     headers = bearer(organizer)
     before = stored_state()
 
-    response = api.post("/api/v1/conferences", headers=headers,
-                        json=_body(organizer.unit_id, **fields))
+    response = api.post(
+        "/api/v1/conferences", headers=headers, json=_body(organizer.unit_id, **fields)
+    )
 
     body = assert_error(response, 422, "invalid")
     assert field in body["errors"], body
@@ -201,15 +238,21 @@ def test_a_member_may_not_schedule(api, make):
 
 def test_an_edit_changes_only_the_fields_sent_and_bumps_the_version(api, make):
     organizer = make.organizer()
-    conference = make.conference(organizer=organizer, venue="Hall A", title="Before",
-                                 timezone="Asia/Ho_Chi_Minh",
-                                 starts_at=datetime(2031, 5, 4, 1, 0, tzinfo=UTC))
+    conference = make.conference(
+        organizer=organizer,
+        venue="Hall A",
+        title="Before",
+        timezone="Asia/Ho_Chi_Minh",
+        starts_at=datetime(2031, 5, 4, 1, 0, tzinfo=UTC),
+    )
     version, ends_at = conference.version, conference.ends_at
     headers = bearer(organizer)
 
-    response = api.patch(f"/api/v1/conferences/{conference.id}", headers=headers,
-                         json={"version": version, "venue": "Hall B",
-                               "starts_at": "2031-05-04T07:30:00"})
+    response = api.patch(
+        f"/api/v1/conferences/{conference.id}",
+        headers=headers,
+        json={"version": version, "venue": "Hall B", "starts_at": "2031-05-04T07:30:00"},
+    )
 
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
@@ -227,8 +270,11 @@ def test_a_stale_edit_is_409_and_changes_nothing(api, make):
     headers = bearer(organizer)
     before = stored_state()
 
-    response = api.patch(f"/api/v1/conferences/{conference.id}", headers=headers,
-                         json={"version": 2, "title": "Overwritten"})
+    response = api.patch(
+        f"/api/v1/conferences/{conference.id}",
+        headers=headers,
+        json={"version": 2, "title": "Overwritten"},
+    )
 
     body = assert_error(response, 409, "conflict")
     assert "Someone else" in body["message"]
@@ -241,8 +287,9 @@ def test_an_edit_without_version_is_422(api, make):
     headers = bearer(organizer)
     before = stored_state()
 
-    response = api.patch(f"/api/v1/conferences/{conference.id}", headers=headers,
-                         json={"title": "No version"})
+    response = api.patch(
+        f"/api/v1/conferences/{conference.id}", headers=headers, json={"title": "No version"}
+    )
 
     body = assert_error(response, 422, "invalid")
     assert list(body["errors"]) == ["version"]
@@ -254,8 +301,11 @@ def test_a_concluded_conference_can_no_longer_be_edited(api, make):
     conference = make.conference(organizer=organizer, status=ConferenceStatus.concluded)
     headers = bearer(organizer)
 
-    response = api.patch(f"/api/v1/conferences/{conference.id}", headers=headers,
-                         json={"version": conference.version, "title": "Late"})
+    response = api.patch(
+        f"/api/v1/conferences/{conference.id}",
+        headers=headers,
+        json={"version": conference.version, "title": "Late"},
+    )
 
     assert_error(response, 409, "invalid_state")
 
@@ -268,8 +318,11 @@ def test_an_invitee_may_read_but_not_edit(api, make):
     headers = bearer(delegate)
     before = stored_state()
 
-    response = api.patch(f"/api/v1/conferences/{conference.id}", headers=headers,
-                         json={"version": conference.version, "title": "Mine now"})
+    response = api.patch(
+        f"/api/v1/conferences/{conference.id}",
+        headers=headers,
+        json={"version": conference.version, "title": "Mine now"},
+    )
 
     assert_error(response, 403, "forbidden")
     assert stored_state() == before
@@ -318,8 +371,9 @@ def test_the_chair_may_not_schedule_or_archive(api, make):
     conference = make.conference(organizer=organizer, chair=chair)
     headers = bearer(chair)
 
-    response = api.post(f"/api/v1/conferences/{conference.id}/status", headers=headers,
-                        json={"to": "draft"})
+    response = api.post(
+        f"/api/v1/conferences/{conference.id}/status", headers=headers, json={"to": "draft"}
+    )
 
     assert_error(response, 403, "forbidden")
 
@@ -330,7 +384,8 @@ def test_a_bad_status_request_is_422(api, make, payload):
     conference = make.conference(organizer=organizer)
     headers = bearer(organizer)
 
-    response = api.post(f"/api/v1/conferences/{conference.id}/status", headers=headers,
-                        json=payload)
+    response = api.post(
+        f"/api/v1/conferences/{conference.id}/status", headers=headers, json=payload
+    )
 
     assert_error(response, 422, "invalid")

@@ -29,12 +29,20 @@ def scene(make):
     unit_member = make.user(unit=unit)
     conference = make.conference(organizer=organizer)
     invitation = make.participant(conference, user=delegate)
-    unit_invitation = make.participant(conference, unit=unit, attendance=Attendance.remote,
-                                       headcount=3)
+    unit_invitation = make.participant(
+        conference, unit=unit, attendance=Attendance.remote, headcount=3
+    )
     _db.session.commit()
-    return {"organizer": organizer, "delegate": delegate, "unit": unit, "unit_member": unit_member,
-            "conference": conference, "invitation": invitation,
-            "unit_invitation": unit_invitation, "base": f"/api/v1/conferences/{conference.id}"}
+    return {
+        "organizer": organizer,
+        "delegate": delegate,
+        "unit": unit,
+        "unit_member": unit_member,
+        "conference": conference,
+        "invitation": invitation,
+        "unit_invitation": unit_invitation,
+        "base": f"/api/v1/conferences/{conference.id}",
+    }
 
 
 def _participant(pid: int) -> Participant | None:
@@ -63,8 +71,11 @@ def test_one_invitation_reads_and_another_conferences_is_404(api, make, scene):
     pid = scene["invitation"].id
 
     assert api.get(f"{scene['base']}/participants/{pid}", headers=headers).get_json()["id"] == pid
-    assert_error(api.get(f"/api/v1/conferences/{other.id}/participants/{pid}", headers=headers),
-                 404, "not_found")
+    assert_error(
+        api.get(f"/api/v1/conferences/{other.id}/participants/{pid}", headers=headers),
+        404,
+        "not_found",
+    )
 
 
 def test_the_organizer_invites_a_person_and_a_unit(api, make, scene):
@@ -73,8 +84,9 @@ def test_the_organizer_invites_a_person_and_a_unit(api, make, scene):
     url = f"{scene['base']}/participants"
 
     by_person = api.post(url, headers=headers, json={"user_id": person.id, "role": "presenter"})
-    by_unit = api.post(url, headers=headers, json={"unit_id": unit.id, "attendance": "remote",
-                                                   "headcount": 4})
+    by_unit = api.post(
+        url, headers=headers, json={"unit_id": unit.id, "attendance": "remote", "headcount": 4}
+    )
 
     assert by_person.status_code == 201, by_person.get_json()
     assert by_person.get_json()["role"] == "presenter"
@@ -84,19 +96,23 @@ def test_the_organizer_invites_a_person_and_a_unit(api, make, scene):
     assert stored.attendance == Attendance.remote and stored.headcount == 4
 
 
-@pytest.mark.parametrize("payload, status, code, field", [
-    ({}, 422, "invalid", "user_id"),
-    ({"user_id": "DELEGATE", "unit_id": "UNIT"}, 422, "invalid", "user_id"),
-    ({"user_id": 987654}, 422, "invalid", "user_id"),
-    ({"unit_id": "UNIT", "role": "chair"}, 422, "invalid", "role"),
-    ({"unit_id": "UNIT", "headcount": 0}, 422, "invalid", "headcount"),
-    ({"unit_id": "UNIT", "headcount": 501}, 422, "invalid", "headcount"),
-    ({"unit_id": "UNIT", "attendance": "balcony"}, 422, "invalid", "attendance"),
-    ({"user_id": "DELEGATE"}, 409, "conflict", None),
-    ({"unit_id": "UNIT"}, 409, "conflict", None),
-])
-def test_bad_invitations_are_refused_and_nothing_is_stored(api, make, scene, payload, status, code,
-                                                          field):
+@pytest.mark.parametrize(
+    "payload, status, code, field",
+    [
+        ({}, 422, "invalid", "user_id"),
+        ({"user_id": "DELEGATE", "unit_id": "UNIT"}, 422, "invalid", "user_id"),
+        ({"user_id": 987654}, 422, "invalid", "user_id"),
+        ({"unit_id": "UNIT", "role": "chair"}, 422, "invalid", "role"),
+        ({"unit_id": "UNIT", "headcount": 0}, 422, "invalid", "headcount"),
+        ({"unit_id": "UNIT", "headcount": 501}, 422, "invalid", "headcount"),
+        ({"unit_id": "UNIT", "attendance": "balcony"}, 422, "invalid", "attendance"),
+        ({"user_id": "DELEGATE"}, 409, "conflict", None),
+        ({"unit_id": "UNIT"}, 409, "conflict", None),
+    ],
+)
+def test_bad_invitations_are_refused_and_nothing_is_stored(
+    api, make, scene, payload, status, code, field
+):
     fresh_unit = make.unit()
     _db.session.commit()
     ids = {"DELEGATE": scene["delegate"].id, "UNIT": fresh_unit.id}
@@ -117,13 +133,19 @@ def test_bad_invitations_are_refused_and_nothing_is_stored(api, make, scene, pay
 def test_the_organizer_updates_an_invitation(api, scene):
     pid = scene["unit_invitation"].id
 
-    response = api.patch(f"{scene['base']}/participants/{pid}", headers=bearer(scene["organizer"]),
-                         json={"role": "observer", "attendance": "in_room", "headcount": 2})
+    response = api.patch(
+        f"{scene['base']}/participants/{pid}",
+        headers=bearer(scene["organizer"]),
+        json={"role": "observer", "attendance": "in_room", "headcount": 2},
+    )
 
     assert response.status_code == 200, response.get_json()
     stored = _participant(pid)
     assert (stored.role, stored.attendance, stored.headcount) == (
-        ConferenceRole.observer, Attendance.in_room, 2)
+        ConferenceRole.observer,
+        Attendance.in_room,
+        2,
+    )
 
 
 def test_the_last_organizer_cannot_step_down(api, scene):
@@ -131,12 +153,14 @@ def test_the_last_organizer_cannot_step_down(api, scene):
     headers = bearer(scene["organizer"])
     before = stored_state()
 
-    response = api.patch(f"{scene['base']}/participants/{organizer_pid}", headers=headers,
-                         json={"role": "delegate"})
+    response = api.patch(
+        f"{scene['base']}/participants/{organizer_pid}", headers=headers, json={"role": "delegate"}
+    )
 
     assert "organizer" in " ".join(assert_error(response, 422, "invalid")["errors"]["role"])
-    assert_error(api.delete(f"{scene['base']}/participants/{organizer_pid}", headers=headers),
-                 422, "invalid")
+    assert_error(
+        api.delete(f"{scene['base']}/participants/{organizer_pid}", headers=headers), 422, "invalid"
+    )
     assert stored_state() == before
 
 
@@ -152,12 +176,16 @@ def test_the_organizer_withdraws_an_invitation(api, scene):
 
 def test_the_invitee_answers_and_a_unit_member_answers_for_the_unit(api, scene):
     base = scene["base"]
-    own = api.post(f"{base}/participants/{scene['invitation'].id}/answer",
-                   headers=bearer(scene["delegate"]),
-                   json={"answer": "substitute", "substitute_name": "Nguyễn Văn B",
-                         "note": "Đi công tác"})
-    for_unit = api.post(f"{base}/participants/{scene['unit_invitation'].id}/answer",
-                        headers=bearer(scene["unit_member"]), json={"answer": "attending"})
+    own = api.post(
+        f"{base}/participants/{scene['invitation'].id}/answer",
+        headers=bearer(scene["delegate"]),
+        json={"answer": "substitute", "substitute_name": "Nguyễn Văn B", "note": "Đi công tác"},
+    )
+    for_unit = api.post(
+        f"{base}/participants/{scene['unit_invitation'].id}/answer",
+        headers=bearer(scene["unit_member"]),
+        json={"answer": "attending"},
+    )
 
     assert own.status_code == 200, own.get_json()
     body = own.get_json()
@@ -167,18 +195,24 @@ def test_the_invitee_answers_and_a_unit_member_answers_for_the_unit(api, scene):
     assert _participant(scene["unit_invitation"].id).rsvp == Rsvp.attending
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({"answer": "substitute"}, "substitute_name"),
-    ({"answer": "pending"}, "answer"),
-    ({"answer": "maybe"}, "answer"),
-    ({}, "answer"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"answer": "substitute"}, "substitute_name"),
+        ({"answer": "pending"}, "answer"),
+        ({"answer": "maybe"}, "answer"),
+        ({}, "answer"),
+    ],
+)
 def test_a_bad_answer_is_422_and_nothing_is_stored(api, scene, payload, field):
     headers = bearer(scene["delegate"])
     before = stored_state()
 
-    response = api.post(f"{scene['base']}/participants/{scene['invitation'].id}/answer",
-                        headers=headers, json=payload)
+    response = api.post(
+        f"{scene['base']}/participants/{scene['invitation'].id}/answer",
+        headers=headers,
+        json=payload,
+    )
 
     assert field in assert_error(response, 422, "invalid")["errors"]
     assert stored_state() == before
@@ -189,8 +223,11 @@ def test_nobody_else_answers_for_an_invitee(api, make, scene):
     make.participant(scene["conference"], user=other_delegate)
     headers = bearer(other_delegate)
 
-    response = api.post(f"{scene['base']}/participants/{scene['invitation'].id}/answer",
-                        headers=headers, json={"answer": "declined"})
+    response = api.post(
+        f"{scene['base']}/participants/{scene['invitation'].id}/answer",
+        headers=headers,
+        json={"answer": "declined"},
+    )
 
     assert_error(response, 403, "forbidden")
     assert _participant(scene["invitation"].id).rsvp == Rsvp.pending
@@ -200,8 +237,11 @@ def test_answers_are_closed_once_the_conference_is_over(api, scene):
     scene["conference"].status = ConferenceStatus.concluded
     headers = bearer(scene["delegate"])
 
-    response = api.post(f"{scene['base']}/participants/{scene['invitation'].id}/answer",
-                        headers=headers, json={"answer": "attending"})
+    response = api.post(
+        f"{scene['base']}/participants/{scene['invitation'].id}/answer",
+        headers=headers,
+        json={"answer": "attending"},
+    )
 
     assert_error(response, 409, "invalid_state")
 
@@ -224,16 +264,25 @@ def test_the_desk_checks_people_in_and_out(api, make, scene):
 
 def test_check_in_refusals(api, scene):
     base = scene["base"]
-    remote = api.post(f"{base}/participants/{scene['unit_invitation'].id}/check-in",
-                      headers=bearer(scene["organizer"]), json={"present": True})
+    remote = api.post(
+        f"{base}/participants/{scene['unit_invitation'].id}/check-in",
+        headers=bearer(scene["organizer"]),
+        json={"present": True},
+    )
     assert "Remote" in assert_error(remote, 422, "invalid")["message"]
 
-    self_check_in = api.post(f"{base}/participants/{scene['invitation'].id}/check-in",
-                             headers=bearer(scene["delegate"]), json={"present": True})
+    self_check_in = api.post(
+        f"{base}/participants/{scene['invitation'].id}/check-in",
+        headers=bearer(scene["delegate"]),
+        json={"present": True},
+    )
     assert_error(self_check_in, 403, "forbidden")
 
-    not_a_boolean = api.post(f"{base}/participants/{scene['invitation'].id}/check-in",
-                             headers=bearer(scene["organizer"]), json={"present": "perhaps"})
+    not_a_boolean = api.post(
+        f"{base}/participants/{scene['invitation'].id}/check-in",
+        headers=bearer(scene["organizer"]),
+        json={"present": "perhaps"},
+    )
     assert_error(not_a_boolean, 422, "invalid")
     stored = _db.session.scalars(select(Participant.checked_in_at)).all()
     assert stored == [None, None, None]

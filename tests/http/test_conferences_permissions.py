@@ -12,14 +12,38 @@ import pytest
 from tests.http.test_conferences import build_scene
 
 L, OK = "login", "ok"
-ROLES = ("anonymous", "outsider", "delegate", "unit_member", "secretary", "chair", "organizer",
-         "admin")
+ROLES = (
+    "anonymous",
+    "outsider",
+    "delegate",
+    "unit_member",
+    "secretary",
+    "chair",
+    "organizer",
+    "admin",
+)
 
 
-def row(anonymous=L, outsider=404, delegate=403, unit_member=403, secretary=403, chair=403,
-        organizer=OK, admin=OK):
-    return dict(anonymous=anonymous, outsider=outsider, delegate=delegate, unit_member=unit_member,
-                secretary=secretary, chair=chair, organizer=organizer, admin=admin)
+def row(
+    anonymous=L,
+    outsider=404,
+    delegate=403,
+    unit_member=403,
+    secretary=403,
+    chair=403,
+    organizer=OK,
+    admin=OK,
+):
+    return dict(
+        anonymous=anonymous,
+        outsider=outsider,
+        delegate=delegate,
+        unit_member=unit_member,
+        secretary=secretary,
+        chair=chair,
+        organizer=organizer,
+        admin=admin,
+    )
 
 
 EVERYONE = row(outsider=OK, delegate=OK, unit_member=OK, secretary=OK, chair=OK)
@@ -29,9 +53,16 @@ MANAGERS = row()
 
 
 def _edit_form(s):
-    return {"title": "Sửa", "kind": "thematic", "host_unit_id": str(s.organizer.unit_id),
-            "starts_at": "2016-09-20T15:15", "ends_at": "2016-09-20T17:30",
-            "timezone": "Asia/Ho_Chi_Minh", "chair_id": str(s.chair.id), "version": ""}
+    return {
+        "title": "Sửa",
+        "kind": "thematic",
+        "host_unit_id": str(s.organizer.unit_id),
+        "starts_at": "2016-09-20T15:15",
+        "ends_at": "2016-09-20T17:30",
+        "timezone": "Asia/Ho_Chi_Minh",
+        "chair_id": str(s.chair.id),
+        "version": "",
+    }
 
 
 # (name, method, url, form data, expected per role)
@@ -45,35 +76,78 @@ ROUTES = [
     ("ics", "GET", lambda s: f"/conferences/{s.conference}.ics", None, VIEWERS),
     ("edit form", "GET", lambda s: f"/conferences/{s.conference}/edit", None, MANAGERS),
     ("edit", "POST", lambda s: f"/conferences/{s.conference}/edit", _edit_form, MANAGERS),
-    ("open", "POST", lambda s: f"/conferences/{s.conference}/status", lambda s: {"to": "live"},
-     row(chair=OK)),
-    ("back to draft", "POST", lambda s: f"/conferences/{s.conference}/status",
-     lambda s: {"to": "draft"}, MANAGERS),
-    ("invite", "POST", lambda s: f"/conferences/{s.conference}/invitations",
-     lambda s: {"invitee": "unit", "unit_id": str(s.spare_unit), "role": "delegate",
-                "attendance": "remote", "headcount": "2"}, MANAGERS),
-    ("update", "POST", lambda s: f"/conferences/{s.conference}/participants/{s.unit_p}/update",
-     lambda s: {"role": "observer", "attendance": "in_room", "headcount": "2"}, MANAGERS),
-    ("remove", "POST", lambda s: f"/conferences/{s.conference}/participants/{s.unit_p}/remove",
-     lambda s: {}, MANAGERS),
-    ("answer own", "POST",
-     lambda s: f"/conferences/{s.conference}/participants/{s.delegate_p}/answer",
-     lambda s: {"answer": "attending"}, row(delegate=OK)),
-    ("answer for unit", "POST",
-     lambda s: f"/conferences/{s.conference}/participants/{s.unit_p}/answer",
-     lambda s: {"answer": "attending"}, row(unit_member=OK)),
-    ("check in", "POST",
-     lambda s: f"/conferences/{s.conference}/participants/{s.delegate_p}/check-in",
-     lambda s: {"present": "1"}, row(secretary=OK)),
-    ("undo check-in", "POST",
-     lambda s: f"/conferences/{s.conference}/participants/{s.unit_p}/check-in",
-     lambda s: {"present": "0"}, row(secretary=OK)),
+    (
+        "open",
+        "POST",
+        lambda s: f"/conferences/{s.conference}/status",
+        lambda s: {"to": "live"},
+        row(chair=OK),
+    ),
+    (
+        "back to draft",
+        "POST",
+        lambda s: f"/conferences/{s.conference}/status",
+        lambda s: {"to": "draft"},
+        MANAGERS,
+    ),
+    (
+        "invite",
+        "POST",
+        lambda s: f"/conferences/{s.conference}/invitations",
+        lambda s: {
+            "invitee": "unit",
+            "unit_id": str(s.spare_unit),
+            "role": "delegate",
+            "attendance": "remote",
+            "headcount": "2",
+        },
+        MANAGERS,
+    ),
+    (
+        "update",
+        "POST",
+        lambda s: f"/conferences/{s.conference}/participants/{s.unit_p}/update",
+        lambda s: {"role": "observer", "attendance": "in_room", "headcount": "2"},
+        MANAGERS,
+    ),
+    (
+        "remove",
+        "POST",
+        lambda s: f"/conferences/{s.conference}/participants/{s.unit_p}/remove",
+        lambda s: {},
+        MANAGERS,
+    ),
+    (
+        "answer own",
+        "POST",
+        lambda s: f"/conferences/{s.conference}/participants/{s.delegate_p}/answer",
+        lambda s: {"answer": "attending"},
+        row(delegate=OK),
+    ),
+    (
+        "answer for unit",
+        "POST",
+        lambda s: f"/conferences/{s.conference}/participants/{s.unit_p}/answer",
+        lambda s: {"answer": "attending"},
+        row(unit_member=OK),
+    ),
+    (
+        "check in",
+        "POST",
+        lambda s: f"/conferences/{s.conference}/participants/{s.delegate_p}/check-in",
+        lambda s: {"present": "1"},
+        row(secretary=OK),
+    ),
+    (
+        "undo check-in",
+        "POST",
+        lambda s: f"/conferences/{s.conference}/participants/{s.unit_p}/check-in",
+        lambda s: {"present": "0"},
+        row(secretary=OK),
+    ),
 ]
 
-CASES = [
-    pytest.param(route, role, id=f"{route[0]}-{role}")
-    for route in ROUTES for role in ROLES
-]
+CASES = [pytest.param(route, role, id=f"{route[0]}-{role}") for route in ROUTES for role in ROLES]
 
 
 @pytest.mark.parametrize(("route", "role"), CASES)

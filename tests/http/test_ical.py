@@ -26,7 +26,10 @@ def test_conference_ics_has_local_times_with_their_zone(db, make, client, login_
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert f'filename=conference-{scene.conference}-hoi-nghi-so-ket-6-thang-dau-nam-2016.ics' in disposition
+    assert (
+        f"filename=conference-{scene.conference}-hoi-nghi-so-ket-6-thang-dau-nam-2016.ics"
+        in disposition
+    )
 
     text = response.get_data(as_text=True)
     assert "DTSTART;TZID=Asia/Ho_Chi_Minh:20160920T151500" in text
@@ -48,8 +51,12 @@ def test_conference_ics_has_local_times_with_their_zone(db, make, client, login_
 
 def test_conference_in_another_zone(db, make, client, login_as):
     organizer = make.organizer()
-    conference = make.conference(organizer=organizer, title="Paris", timezone="Europe/Paris",
-                                 starts_at=datetime(2016, 12, 1, 8, 0, tzinfo=UTC))
+    conference = make.conference(
+        organizer=organizer,
+        title="Paris",
+        timezone="Europe/Paris",
+        starts_at=datetime(2016, 12, 1, 8, 0, tzinfo=UTC),
+    )
     db.session.commit()
     login_as(organizer)
     response = client.get(f"/conferences/{conference.id}.ics")
@@ -69,13 +76,23 @@ def test_ics_needs_login_and_the_right_to_see(db, make, client, login_as):
 def test_feed_lists_only_the_conferences_a_person_may_see(db, make, client):
     scene = build_scene(db, make)
     organizer, delegate = scene.organizer, scene.delegate
-    draft = make.conference(organizer=organizer, status=ConferenceStatus.draft, title="Bản nháp",
-                            starts_at=datetime(2016, 12, 27, 1, 30, tzinfo=UTC))
+    draft = make.conference(
+        organizer=organizer,
+        status=ConferenceStatus.draft,
+        title="Bản nháp",
+        starts_at=datetime(2016, 12, 27, 1, 30, tzinfo=UTC),
+    )
     make.participant(draft, user=delegate)
-    make.conference(organizer=make.organizer(), title="Không được mời",
-                    starts_at=datetime(2016, 10, 1, 1, 0, tzinfo=UTC))
-    by_unit = make.conference(organizer=organizer, title="Mời theo đơn vị",
-                              starts_at=datetime(2016, 11, 1, 1, 0, tzinfo=UTC))
+    make.conference(
+        organizer=make.organizer(),
+        title="Không được mời",
+        starts_at=datetime(2016, 10, 1, 1, 0, tzinfo=UTC),
+    )
+    by_unit = make.conference(
+        organizer=organizer,
+        title="Mời theo đơn vị",
+        starts_at=datetime(2016, 11, 1, 1, 0, tzinfo=UTC),
+    )
     make.participant(by_unit, unit=delegate.unit)
     db.session.commit()
 
@@ -90,7 +107,9 @@ def test_feed_lists_only_the_conferences_a_person_may_see(db, make, client):
     own = events(client.get(f"/calendar/{organizer.feed_token}.ics"))
     assert {"Hội nghị sơ kết 6 tháng đầu năm 2016", "Bản nháp", "Mời theo đơn vị"} == set(own)
     assert str(own["Bản nháp"]["status"]) == "TENTATIVE"
-    assert own["Bản nháp"].decoded("dtstart") == datetime(2016, 12, 27, 8, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert own["Bản nháp"].decoded("dtstart") == datetime(
+        2016, 12, 27, 8, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")
+    )
 
     assert client.get(f"/calendar/{scene.outsider.feed_token}.ics").status_code == 200
     assert events(client.get(f"/calendar/{scene.outsider.feed_token}.ics")) == {}

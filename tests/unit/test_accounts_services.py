@@ -20,8 +20,13 @@ def field_message(error: ValidationError, field: str) -> str:
     return " ".join(str(m) for m in error.field_errors[field])
 
 
-UNIT_DATA = {"code": "VDP9", "name_vi": "Vụ Địa phương IX", "name_en": "Regional Department IX",
-             "kind": "regional_office", "city": "Đà Nẵng"}
+UNIT_DATA = {
+    "code": "VDP9",
+    "name_vi": "Vụ Địa phương IX",
+    "name_en": "Regional Department IX",
+    "kind": "regional_office",
+    "city": "Đà Nẵng",
+}
 
 
 # --- units ---------------------------------------------------------------------
@@ -32,7 +37,11 @@ def test_admin_creates_a_unit_and_it_is_audited(db, make):
     parent = make.unit(code="UBDT")
     unit = services.create_unit(actor=admin, data={**UNIT_DATA, "parent_id": parent.id})
     assert (unit.code, unit.kind, unit.city, unit.parent_id) == (
-        "VDP9", UnitKind.regional_office, "Đà Nẵng", parent.id)
+        "VDP9",
+        UnitKind.regional_office,
+        "Đà Nẵng",
+        parent.id,
+    )
     assert unit.active is True
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "unit.create"))
     assert (entry.actor_id, entry.object_id) == (admin.id, unit.id)
@@ -52,18 +61,21 @@ def test_only_an_admin_creates_or_changes_units(db, make, role):
     assert person.unit.name_vi != "Đổi tên"
 
 
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"code": "vdp2"}, "code", "Another unit already has the code"),
-    ({"code": "VDP 9"}, "code", "Use letters, digits"),
-    ({"code": "X" * 41}, "code", "At most 40 characters"),
-    ({"code": ""}, "code", "This field is required."),
-    ({"name_vi": "N" * 201}, "name_vi", "At most 200 characters"),
-    ({"name_en": "   "}, "name_en", "This field is required."),
-    ({"kind": "ministry"}, "kind", "Unknown kind of unit."),
-    ({"city": "C" * 121}, "city", "At most 120 characters"),
-    ({"parent_id": 999_999}, "parent_id", "Unknown parent unit."),
-    ({"parent_id": "1"}, "parent_id", "Unknown parent unit."),
-])
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"code": "vdp2"}, "code", "Another unit already has the code"),
+        ({"code": "VDP 9"}, "code", "Use letters, digits"),
+        ({"code": "X" * 41}, "code", "At most 40 characters"),
+        ({"code": ""}, "code", "This field is required."),
+        ({"name_vi": "N" * 201}, "name_vi", "At most 200 characters"),
+        ({"name_en": "   "}, "name_en", "This field is required."),
+        ({"kind": "ministry"}, "kind", "Unknown kind of unit."),
+        ({"city": "C" * 121}, "city", "At most 120 characters"),
+        ({"parent_id": 999_999}, "parent_id", "Unknown parent unit."),
+        ({"parent_id": "1"}, "parent_id", "Unknown parent unit."),
+    ],
+)
 def test_bad_unit_data_is_refused_with_a_field_message(db, make, data, field, message):
     admin = make.admin()
     make.unit(code="VDP2")
@@ -94,9 +106,15 @@ def test_a_unit_cannot_move_under_itself_or_its_own_sub_unit(db, make):
 def test_updating_a_unit_keeps_its_own_code_and_changes_what_was_sent(db, make):
     admin = make.admin()
     unit = make.unit(code="KHTC", city="Hà Nội")
-    services.update_unit(actor=admin, unit=unit, data={"code": "khtc", "name_en": "Planning",
-                                                       "active": False})
-    assert (unit.code, unit.name_en, unit.active, unit.city) == ("khtc", "Planning", False, "Hà Nội")
+    services.update_unit(
+        actor=admin, unit=unit, data={"code": "khtc", "name_en": "Planning", "active": False}
+    )
+    assert (unit.code, unit.name_en, unit.active, unit.city) == (
+        "khtc",
+        "Planning",
+        False,
+        "Hà Nội",
+    )
 
 
 def test_unit_tree_is_in_tree_order_with_depths(db, make):
@@ -126,9 +144,16 @@ def test_user_counts_by_unit_in_one_query(db, make, query_counter):
 
 
 def user_data(unit, **changes):
-    return {"email": "Nguoi.Moi@UBDT.demo", "full_name": "Người Mới", "position": "Chuyên viên",
-            "unit_id": unit.id, "role": "organizer", "locale": "en", "password": "mat-khau-moi",
-            **changes}
+    return {
+        "email": "Nguoi.Moi@UBDT.demo",
+        "full_name": "Người Mới",
+        "position": "Chuyên viên",
+        "unit_id": unit.id,
+        "role": "organizer",
+        "locale": "en",
+        "password": "mat-khau-moi",
+        **changes,
+    }
 
 
 def test_admin_creates_an_account_that_can_log_in(db, make):
@@ -136,7 +161,11 @@ def test_admin_creates_an_account_that_can_log_in(db, make):
     unit = make.unit()
     user = services.create_user(actor=admin, data=user_data(unit))
     assert (user.email, user.role, user.locale, user.unit_id) == (
-        "nguoi.moi@ubdt.demo", GlobalRole.organizer, "en", unit.id)
+        "nguoi.moi@ubdt.demo",
+        GlobalRole.organizer,
+        "en",
+        unit.id,
+    )
     assert user.password_hash != "mat-khau-moi"
     assert services.authenticate("NGUOI.MOI@ubdt.demo ", "mat-khau-moi") is user
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.create"))
@@ -150,20 +179,23 @@ def test_only_an_admin_creates_accounts(db, make):
     assert count(db, User) == before
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"email": "taken@ubdt.demo"}, "email", "exists already"),
-    ({"email": "TAKEN@ubdt.demo"}, "email", "exists already"),
-    ({"email": "not-an-address"}, "email", "not a valid e-mail address"),
-    ({"full_name": "N" * 201}, "full_name", "At most 200 characters"),
-    ({"full_name": ""}, "full_name", "This field is required."),
-    ({"position": "P" * 201}, "position", "At most 200 characters"),
-    ({"unit_id": 999_999}, "unit_id", "Choose an existing unit."),
-    ({"unit_id": None}, "unit_id", "Choose an existing unit."),
-    ({"role": "superuser"}, "role", "Unknown role."),
-    ({"locale": "fr"}, "locale", "Choose Vietnamese or English."),
-    ({"password": "short"}, "password", "at least 8 characters"),
-    ({"password": None}, "password", "at least 8 characters"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"email": "taken@ubdt.demo"}, "email", "exists already"),
+        ({"email": "TAKEN@ubdt.demo"}, "email", "exists already"),
+        ({"email": "not-an-address"}, "email", "not a valid e-mail address"),
+        ({"full_name": "N" * 201}, "full_name", "At most 200 characters"),
+        ({"full_name": ""}, "full_name", "This field is required."),
+        ({"position": "P" * 201}, "position", "At most 200 characters"),
+        ({"unit_id": 999_999}, "unit_id", "Choose an existing unit."),
+        ({"unit_id": None}, "unit_id", "Choose an existing unit."),
+        ({"role": "superuser"}, "role", "Unknown role."),
+        ({"locale": "fr"}, "locale", "Choose Vietnamese or English."),
+        ({"password": "short"}, "password", "at least 8 characters"),
+        ({"password": None}, "password", "at least 8 characters"),
+    ],
+)
 def test_bad_account_data_is_refused_with_a_field_message(db, make, changes, field, message):
     admin = make.admin()
     make.user(email="taken@ubdt.demo")
@@ -228,10 +260,18 @@ def test_list_users_filters_by_unit_and_loads_the_units(db, make, query_counter)
 
 def test_update_profile_changes_only_what_a_person_may_change(db, make):
     person = make.user(email="me@ubdt.demo")
-    services.update_profile(actor=person, data={
-        "full_name": "Tên Tôi", "position": "", "locale": "en",
-        "role": "admin", "email": "other@ubdt.demo", "unit_id": 999, "active": False,
-    })
+    services.update_profile(
+        actor=person,
+        data={
+            "full_name": "Tên Tôi",
+            "position": "",
+            "locale": "en",
+            "role": "admin",
+            "email": "other@ubdt.demo",
+            "unit_id": 999,
+            "active": False,
+        },
+    )
     assert (person.full_name, person.position, person.locale) == ("Tên Tôi", None, "en")
     assert (person.role, person.email, person.active) == (GlobalRole.member, "me@ubdt.demo", True)
 

@@ -58,10 +58,23 @@ def build(make, status: ConferenceStatus = S.scheduled) -> Scene:
     unit = make.unit()
     unit_member = make.user(unit=unit)
     unit_p = make.participant(conference, unit=unit, headcount=3)
-    remote_p = make.participant(conference, unit=make.unit(), attendance=Attendance.remote,
-                                headcount=5)
-    return Scene(conference, organizer, chair, secretary, delegate, unit_member, make.user(),
-                 make.admin(), delegate_p, unit_p, remote_p, unit)
+    remote_p = make.participant(
+        conference, unit=make.unit(), attendance=Attendance.remote, headcount=5
+    )
+    return Scene(
+        conference,
+        organizer,
+        chair,
+        secretary,
+        delegate,
+        unit_member,
+        make.user(),
+        make.admin(),
+        delegate_p,
+        unit_p,
+        remote_p,
+        unit,
+    )
 
 
 ROLES = ["organizer", "admin", "chair", "secretary", "delegate", "unit_member", "outsider"]
@@ -86,8 +99,11 @@ def test_lifecycle_moves_allowed_and_refused_per_role(make, role, source, target
         services.change_status(actor=actor, conference=scene.conference, to=target.value)
         assert scene.conference.status == target
         assert scene.conference.version == version + 1
-        assert services.allowed_transitions(actor, scene.conference) == list(
-            services.TRANSITIONS[target]) or role == "chair"
+        assert (
+            services.allowed_transitions(actor, scene.conference)
+            == list(services.TRANSITIONS[target])
+            or role == "chair"
+        )
     else:
         with pytest.raises(PermissionDeniedError):
             services.change_status(actor=actor, conference=scene.conference, to=target.value)
@@ -95,10 +111,18 @@ def test_lifecycle_moves_allowed_and_refused_per_role(make, role, source, target
         assert target not in services.allowed_transitions(actor, scene.conference)
 
 
-@pytest.mark.parametrize(("source", "target"), [
-    (S.draft, S.live), (S.draft, S.concluded), (S.scheduled, S.archived),
-    (S.live, S.draft), (S.concluded, S.live), (S.archived, S.draft), (S.archived, S.concluded),
-])
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        (S.draft, S.live),
+        (S.draft, S.concluded),
+        (S.scheduled, S.archived),
+        (S.live, S.draft),
+        (S.concluded, S.live),
+        (S.archived, S.draft),
+        (S.archived, S.concluded),
+    ],
+)
 def test_moves_not_in_the_lifecycle_are_refused_even_for_the_organizer(make, source, target):
     scene = build(make, status=source)
     with pytest.raises(InvalidStateError):
@@ -131,13 +155,24 @@ def test_invite_a_unit_and_a_person(make, db):
     scene = build(make)
     unit = make.unit(code="DP3")
     person = make.user()
-    by_unit = services.invite(actor=scene.organizer, conference=scene.conference, unit_id=unit.id,
-                              role="delegate", attendance="remote", headcount=6)
-    by_person = services.invite(actor=scene.organizer, conference=scene.conference,
-                                user_id=person.id, role="presenter")
+    by_unit = services.invite(
+        actor=scene.organizer,
+        conference=scene.conference,
+        unit_id=unit.id,
+        role="delegate",
+        attendance="remote",
+        headcount=6,
+    )
+    by_person = services.invite(
+        actor=scene.organizer, conference=scene.conference, user_id=person.id, role="presenter"
+    )
     db.session.expire_all()
     assert by_unit.user_id is None and by_unit.unit_id == unit.id
-    assert (by_unit.attendance, by_unit.headcount, by_unit.rsvp) == (Attendance.remote, 6, Rsvp.pending)
+    assert (by_unit.attendance, by_unit.headcount, by_unit.rsvp) == (
+        Attendance.remote,
+        6,
+        Rsvp.pending,
+    )
     assert by_person.unit_id == person.unit_id and by_person.role == ConferenceRole.presenter
     assert by_person.headcount == 1
 
@@ -147,21 +182,26 @@ def test_inviting_twice_is_a_conflict(make, db):
     with pytest.raises(ConflictError):
         services.invite(actor=scene.organizer, conference=scene.conference, unit_id=scene.unit.id)
     with pytest.raises(ConflictError):
-        services.invite(actor=scene.organizer, conference=scene.conference, user_id=scene.delegate.id)
+        services.invite(
+            actor=scene.organizer, conference=scene.conference, user_id=scene.delegate.id
+        )
     assert len(scene.conference.participants) == 6
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"unit_id": 999_999}, "unit_id"),
-    ({"user_id": 999_999}, "user_id"),
-    ({}, "user_id"),
-    ({"unit_id": "new", "role": "organizer"}, "role"),
-    ({"unit_id": "new", "role": "emperor"}, "role"),
-    ({"unit_id": "new", "attendance": "balcony"}, "attendance"),
-    ({"unit_id": "new", "headcount": 0}, "headcount"),
-    ({"unit_id": "new", "headcount": 501}, "headcount"),
-    ({"unit_id": "new", "headcount": "3"}, "headcount"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"unit_id": 999_999}, "unit_id"),
+        ({"user_id": 999_999}, "user_id"),
+        ({}, "user_id"),
+        ({"unit_id": "new", "role": "organizer"}, "role"),
+        ({"unit_id": "new", "role": "emperor"}, "role"),
+        ({"unit_id": "new", "attendance": "balcony"}, "attendance"),
+        ({"unit_id": "new", "headcount": 0}, "headcount"),
+        ({"unit_id": "new", "headcount": 501}, "headcount"),
+        ({"unit_id": "new", "headcount": "3"}, "headcount"),
+    ],
+)
 def test_bad_invitations_say_which_field_is_wrong(make, kwargs, field):
     scene = build(make)
     if kwargs.get("unit_id") == "new":
@@ -176,7 +216,9 @@ def test_bad_invitations_say_which_field_is_wrong(make, kwargs, field):
 def test_only_organizers_invite(make, role):
     scene = build(make)
     with pytest.raises(PermissionDeniedError):
-        services.invite(actor=scene.actor(role), conference=scene.conference, unit_id=make.unit().id)
+        services.invite(
+            actor=scene.actor(role), conference=scene.conference, unit_id=make.unit().id
+        )
 
 
 def test_no_invitations_once_concluded(make):
@@ -189,27 +231,38 @@ def test_no_invitations_once_concluded(make):
 
 def test_update_and_withdraw_an_invitation(make):
     scene = build(make)
-    services.update_participant(actor=scene.organizer, conference=scene.conference,
-                                participant=scene.unit_p, data={"attendance": "remote", "headcount": 8})
+    services.update_participant(
+        actor=scene.organizer,
+        conference=scene.conference,
+        participant=scene.unit_p,
+        data={"attendance": "remote", "headcount": 8},
+    )
     assert (scene.unit_p.attendance, scene.unit_p.headcount) == (Attendance.remote, 8)
-    services.remove_participant(actor=scene.organizer, conference=scene.conference,
-                                participant=scene.unit_p)
+    services.remove_participant(
+        actor=scene.organizer, conference=scene.conference, participant=scene.unit_p
+    )
     assert scene.unit_p not in scene.conference.participants
     with pytest.raises(PermissionDeniedError):
-        services.remove_participant(actor=scene.delegate, conference=scene.conference,
-                                    participant=scene.delegate_p)
+        services.remove_participant(
+            actor=scene.delegate, conference=scene.conference, participant=scene.delegate_p
+        )
 
 
 def test_the_last_organizer_and_the_chair_stay(make):
     scene = build(make)
     mine = next(p for p in scene.conference.participants if p.user_id == scene.organizer.id)
     with pytest.raises(ValidationError):
-        services.update_participant(actor=scene.organizer, conference=scene.conference,
-                                    participant=mine, data={"role": "delegate"})
+        services.update_participant(
+            actor=scene.organizer,
+            conference=scene.conference,
+            participant=mine,
+            data={"role": "delegate"},
+        )
     chair_p = next(p for p in scene.conference.participants if p.user_id == scene.chair.id)
     with pytest.raises(ValidationError):
-        services.remove_participant(actor=scene.organizer, conference=scene.conference,
-                                    participant=chair_p)
+        services.remove_participant(
+            actor=scene.organizer, conference=scene.conference, participant=chair_p
+        )
 
 
 # --- answers ---------------------------------------------------------------------
@@ -217,50 +270,89 @@ def test_the_last_organizer_and_the_chair_stay(make):
 
 def test_invitee_answers_and_may_change_the_answer(make):
     scene = build(make)
-    services.answer_invitation(actor=scene.delegate, conference=scene.conference,
-                               participant=scene.delegate_p, answer="attending")
-    assert scene.delegate_p.rsvp == Rsvp.attending and scene.delegate_p.responded_by_id == scene.delegate.id
-    services.answer_invitation(actor=scene.delegate, conference=scene.conference,
-                               participant=scene.delegate_p, answer="substitute",
-                               substitute_name="Nguyễn Văn Bình, Phó Vụ trưởng", note="Bận công tác")
+    services.answer_invitation(
+        actor=scene.delegate,
+        conference=scene.conference,
+        participant=scene.delegate_p,
+        answer="attending",
+    )
+    assert (
+        scene.delegate_p.rsvp == Rsvp.attending
+        and scene.delegate_p.responded_by_id == scene.delegate.id
+    )
+    services.answer_invitation(
+        actor=scene.delegate,
+        conference=scene.conference,
+        participant=scene.delegate_p,
+        answer="substitute",
+        substitute_name="Nguyễn Văn Bình, Phó Vụ trưởng",
+        note="Bận công tác",
+    )
     assert scene.delegate_p.rsvp == Rsvp.substitute
     assert scene.delegate_p.substitute_name == "Nguyễn Văn Bình, Phó Vụ trưởng"
     assert scene.delegate_p.rsvp_note == "Bận công tác"
-    services.answer_invitation(actor=scene.delegate, conference=scene.conference,
-                               participant=scene.delegate_p, answer="declined")
+    services.answer_invitation(
+        actor=scene.delegate,
+        conference=scene.conference,
+        participant=scene.delegate_p,
+        answer="declined",
+    )
     assert scene.delegate_p.substitute_name is None
 
 
 def test_a_unit_member_answers_for_the_unit_and_others_may_not(make):
     scene = build(make)
-    services.answer_invitation(actor=scene.unit_member, conference=scene.conference,
-                               participant=scene.unit_p, answer="attending")
+    services.answer_invitation(
+        actor=scene.unit_member,
+        conference=scene.conference,
+        participant=scene.unit_p,
+        answer="attending",
+    )
     assert scene.unit_p.rsvp == Rsvp.attending
     assert services.invitations_of(scene.unit_member, scene.conference) == [scene.unit_p]
     for role in ("delegate", "secretary", "chair"):
         with pytest.raises(PermissionDeniedError):
-            services.answer_invitation(actor=scene.actor(role), conference=scene.conference,
-                                       participant=scene.unit_p, answer="declined")
+            services.answer_invitation(
+                actor=scene.actor(role),
+                conference=scene.conference,
+                participant=scene.unit_p,
+                answer="declined",
+            )
 
 
 def test_organizer_records_an_answer_given_by_phone(make):
     scene = build(make)
-    services.answer_invitation(actor=scene.organizer, conference=scene.conference,
-                               participant=scene.remote_p, answer="declined", note="Điện thoại")
-    assert scene.remote_p.rsvp == Rsvp.declined and scene.remote_p.responded_by_id == scene.organizer.id
+    services.answer_invitation(
+        actor=scene.organizer,
+        conference=scene.conference,
+        participant=scene.remote_p,
+        answer="declined",
+        note="Điện thoại",
+    )
+    assert (
+        scene.remote_p.rsvp == Rsvp.declined
+        and scene.remote_p.responded_by_id == scene.organizer.id
+    )
 
 
-@pytest.mark.parametrize(("answer", "substitute", "field"), [
-    ("substitute", "", "substitute_name"),
-    ("pending", None, "answer"),
-    ("maybe", None, "answer"),
-])
+@pytest.mark.parametrize(
+    ("answer", "substitute", "field"),
+    [
+        ("substitute", "", "substitute_name"),
+        ("pending", None, "answer"),
+        ("maybe", None, "answer"),
+    ],
+)
 def test_bad_answers_are_refused(make, answer, substitute, field):
     scene = build(make)
     with pytest.raises(ValidationError) as error:
-        services.answer_invitation(actor=scene.delegate, conference=scene.conference,
-                                   participant=scene.delegate_p, answer=answer,
-                                   substitute_name=substitute)
+        services.answer_invitation(
+            actor=scene.delegate,
+            conference=scene.conference,
+            participant=scene.delegate_p,
+            answer=answer,
+            substitute_name=substitute,
+        )
     assert field in error.value.field_errors
     assert scene.delegate_p.rsvp == Rsvp.pending
 
@@ -270,46 +362,71 @@ def test_answers_only_while_scheduled_or_live(make, status):
     scene = build(make, status=status)
     assert not services.accepts_answers(scene.conference)
     with pytest.raises(InvalidStateError):
-        services.answer_invitation(actor=scene.organizer, conference=scene.conference,
-                                   participant=scene.delegate_p, answer="attending")
+        services.answer_invitation(
+            actor=scene.organizer,
+            conference=scene.conference,
+            participant=scene.delegate_p,
+            answer="attending",
+        )
 
 
 # --- check-in ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "allowed"), [
-    ("organizer", True), ("admin", True), ("secretary", True),
-    ("chair", False), ("delegate", False), ("unit_member", False), ("outsider", False),
-])
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("organizer", True),
+        ("admin", True),
+        ("secretary", True),
+        ("chair", False),
+        ("delegate", False),
+        ("unit_member", False),
+        ("outsider", False),
+    ],
+)
 def test_who_checks_people_in(make, role, allowed):
     scene = build(make, status=S.live)
     actor = scene.actor(role)
     if allowed:
         services.check_in(actor=actor, conference=scene.conference, participant=scene.delegate_p)
         assert scene.delegate_p.checked_in and scene.delegate_p.checked_in_by_id == actor.id
-        services.check_in(actor=actor, conference=scene.conference, participant=scene.delegate_p,
-                          present=False)
+        services.check_in(
+            actor=actor, conference=scene.conference, participant=scene.delegate_p, present=False
+        )
         assert not scene.delegate_p.checked_in and scene.delegate_p.checked_in_by_id is None
     else:
         with pytest.raises(PermissionDeniedError):
-            services.check_in(actor=actor, conference=scene.conference, participant=scene.delegate_p)
+            services.check_in(
+                actor=actor, conference=scene.conference, participant=scene.delegate_p
+            )
         assert not scene.delegate_p.checked_in
 
 
 def test_check_in_rules(make):
     scene = build(make)
     with pytest.raises(ValidationError):  # remote sites are not at the door
-        services.check_in(actor=scene.secretary, conference=scene.conference, participant=scene.remote_p)
-    services.answer_invitation(actor=scene.delegate, conference=scene.conference,
-                               participant=scene.delegate_p, answer="declined")
+        services.check_in(
+            actor=scene.secretary, conference=scene.conference, participant=scene.remote_p
+        )
+    services.answer_invitation(
+        actor=scene.delegate,
+        conference=scene.conference,
+        participant=scene.delegate_p,
+        answer="declined",
+    )
     with pytest.raises(ValidationError):
-        services.check_in(actor=scene.secretary, conference=scene.conference,
-                          participant=scene.delegate_p)
+        services.check_in(
+            actor=scene.secretary, conference=scene.conference, participant=scene.delegate_p
+        )
     services.check_in(actor=scene.secretary, conference=scene.conference, participant=scene.unit_p)
     summary = services.participant_summary(scene.conference)
     assert summary == {
         "answers": {"pending": 5, "attending": 0, "substitute": 0, "declined": 1},
-        "in_room": 5, "remote": 1, "checked_in": 1, "total": 6,
+        "in_room": 5,
+        "remote": 1,
+        "checked_in": 1,
+        "total": 6,
     }
 
 
@@ -317,7 +434,9 @@ def test_check_in_rules(make):
 def test_no_check_in_outside_the_day(make, status):
     scene = build(make, status=status)
     with pytest.raises(InvalidStateError):
-        services.check_in(actor=scene.organizer, conference=scene.conference, participant=scene.unit_p)
+        services.check_in(
+            actor=scene.organizer, conference=scene.conference, participant=scene.unit_p
+        )
 
 
 # --- visibility --------------------------------------------------------------------
@@ -377,9 +496,14 @@ def test_month_grid_starts_on_monday_and_refuses_bad_months():
 
 
 def _data(unit_id, **overrides):
-    data = {"title": "Hội nghị", "kind": "thematic", "host_unit_id": unit_id,
-            "starts_at": datetime(2016, 9, 20, 15, 15), "ends_at": datetime(2016, 9, 20, 17, 30),
-            "timezone": "Asia/Ho_Chi_Minh"}
+    data = {
+        "title": "Hội nghị",
+        "kind": "thematic",
+        "host_unit_id": unit_id,
+        "starts_at": datetime(2016, 9, 20, 15, 15),
+        "ends_at": datetime(2016, 9, 20, 17, 30),
+        "timezone": "Asia/Ho_Chi_Minh",
+    }
     data.update(overrides)
     return data
 
@@ -390,7 +514,9 @@ def test_create_reads_local_times_in_the_chosen_zone(make):
     assert conference.starts_at == datetime(2016, 9, 20, 8, 15, tzinfo=UTC)
     assert conference.status == S.draft
     assert [p.role for p in conference.participants] == [ConferenceRole.organizer]
-    paris = services.create_conference(actor=organizer, data=_data(organizer.unit_id, timezone="Europe/Paris"))
+    paris = services.create_conference(
+        actor=organizer, data=_data(organizer.unit_id, timezone="Europe/Paris")
+    )
     assert paris.starts_at == datetime(2016, 9, 20, 13, 15, tzinfo=UTC)
 
 
@@ -400,15 +526,18 @@ def test_only_schedulers_create(make):
         services.create_conference(actor=member, data=_data(member.unit_id))
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"ends_at": datetime(2016, 9, 20, 15, 0)}, "ends_at"),
-    ({"host_unit_id": 999_999}, "host_unit_id"),
-    ({"title": "x" * 301}, "title"),
-    ({"title": "  "}, "title"),
-    ({"timezone": "Mars/Olympus"}, "timezone"),
-    ({"chair_id": 999_999}, "chair_id"),
-    ({"video_bridge_url": "javascript:alert(1)"}, "video_bridge_url"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"ends_at": datetime(2016, 9, 20, 15, 0)}, "ends_at"),
+        ({"host_unit_id": 999_999}, "host_unit_id"),
+        ({"title": "x" * 301}, "title"),
+        ({"title": "  "}, "title"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"chair_id": 999_999}, "chair_id"),
+        ({"video_bridge_url": "javascript:alert(1)"}, "video_bridge_url"),
+    ],
+)
 def test_create_refuses_bad_input(make, db, overrides, field):
     organizer = make.organizer()
     with pytest.raises(ValidationError) as error:
@@ -419,12 +548,17 @@ def test_create_refuses_bad_input(make, db, overrides, field):
 def test_a_stale_edit_is_refused_and_changes_nothing(make):
     scene = build(make)
     version = scene.conference.version
-    services.update_conference(actor=scene.organizer, conference=scene.conference,
-                               data={"title": "Mới"}, version=version)
+    services.update_conference(
+        actor=scene.organizer, conference=scene.conference, data={"title": "Mới"}, version=version
+    )
     assert scene.conference.version == version + 1
     with pytest.raises(ConflictError) as error:
-        services.update_conference(actor=scene.organizer, conference=scene.conference,
-                                   data={"title": "Cũ"}, version=version)
+        services.update_conference(
+            actor=scene.organizer,
+            conference=scene.conference,
+            data={"title": "Cũ"},
+            version=version,
+        )
     assert not isinstance(error.value, InvalidStateError)
     assert scene.conference.title == "Mới"
 
@@ -434,5 +568,6 @@ def test_only_organizers_edit(make, role):
     scene = build(make)
     assert not services.can_edit(scene.actor(role), scene.conference)
     with pytest.raises(PermissionDeniedError):
-        services.update_conference(actor=scene.actor(role), conference=scene.conference,
-                                   data={"title": "x"}, version=None)
+        services.update_conference(
+            actor=scene.actor(role), conference=scene.conference, data={"title": "x"}, version=None
+        )

@@ -28,10 +28,13 @@ def test_naive_datetimes_are_refused(db, make):
     _db.session.rollback()
 
 
-@pytest.mark.parametrize(("locale", "expected_date", "expected_time"), [
-    ("vi", "20/09/2016", "15:15"),
-    ("en", "Sep 20, 2016", "3:15\u202fPM"),
-])
+@pytest.mark.parametrize(
+    ("locale", "expected_date", "expected_time"),
+    [
+        ("vi", "20/09/2016", "15:15"),
+        ("en", "Sep 20, 2016", "3:15\u202fPM"),
+    ],
+)
 def test_dates_in_the_conference_zone_and_language(app, locale, expected_date, expected_time):
     from zoneinfo import ZoneInfo
 

@@ -11,8 +11,10 @@ from meetings.seeding import load_seed
 
 
 def _counts(db):
-    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (Unit, User, Conference, Participant)}
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (Unit, User, Conference, Participant)
+    }
 
 
 def test_seed_loads_the_review_conference_and_twice_duplicates_nothing(db):
@@ -30,7 +32,9 @@ def test_seed_loads_the_review_conference_and_twice_duplicates_nothing(db):
     assert review.chair.full_name == "Hà Hùng"
     remote = {p.unit.code for p in review.participants if p.attendance == Attendance.remote}
     assert remote == {"DP2", "DP3", "VPDD-HCM"}
-    regional = {u.name_vi for u in db.session.scalars(select(Unit).where(Unit.kind == "regional_office"))}
+    regional = {
+        u.name_vi for u in db.session.scalars(select(Unit).where(Unit.kind == "regional_office"))
+    }
     assert {"Vụ Địa phương II", "Vụ Địa phương III"} <= regional
 
 
@@ -44,8 +48,21 @@ def test_create_user_command(db, app, make):
     unit = make.unit(code="VP")
     db.session.commit()
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-user", "--email", "New@Example.vn", "--name", "Người Mới",
-                                 "--unit", "VP", "--role", "admin", "--password", "long-enough-1"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "New@Example.vn",
+            "--name",
+            "Người Mới",
+            "--unit",
+            "VP",
+            "--role",
+            "admin",
+            "--password",
+            "long-enough-1",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "new@example.vn"))
     assert user.unit_id == unit.id and user.is_admin and user.check_password("long-enough-1")
@@ -55,10 +72,32 @@ def test_create_user_command_refuses_bad_input_and_stores_nothing(db, app, make)
     make.unit(code="VP")
     db.session.commit()
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-user", "--email", "x@example.vn", "--name", "X",
-                                 "--unit", "NOPE", "--password", "long-enough-1"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "x@example.vn",
+            "--name",
+            "X",
+            "--unit",
+            "NOPE",
+            "--password",
+            "long-enough-1",
+        ]
+    )
     assert result.exit_code != 0 and "NOPE" in result.output
-    result = runner.invoke(args=["create-user", "--email", "x@example.vn", "--name", "X",
-                                 "--unit", "VP", "--password", "short"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "x@example.vn",
+            "--name",
+            "X",
+            "--unit",
+            "VP",
+            "--password",
+            "short",
+        ]
+    )
     assert result.exit_code != 0 and "8" in result.output
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
