@@ -82,10 +82,17 @@ def index():
     when = when if when in ("upcoming", "past") else "upcoming"
     unit_id = request.args.get("unit", type=int)
     conferences = services.list_conferences(actor=_actor(), when=when, unit_id=unit_id)
+    # Nothing ahead: offer the latest ones, so the page is never a dead end.
+    recent = (
+        services.list_conferences(actor=_actor(), when="past", unit_id=unit_id, limit=3)
+        if when == "upcoming" and not conferences
+        else []
+    )
     units = [unit for unit, _depth in accounts.unit_tree()]
     return render_template(
         "conferences/index.html",
         conferences=conferences,
+        recent=recent,
         when=when,
         unit_id=unit_id,
         units=units,

@@ -759,3 +759,19 @@ def test_conference_page_with_200_participants_sends_few_bytes_compressed(
     assert packed.headers["Vary"].lower().count("accept-encoding") == 1
     assert len(packed.get_data()) < 40_000, len(packed.get_data())
     assert len(plain.get_data()) < 400_000, len(plain.get_data())
+
+
+def test_an_empty_upcoming_list_offers_the_most_recent_conferences(db, make, client, login_as):
+    organizer = make.organizer()
+    make.conference(
+        organizer=organizer,
+        title="Sơ kết 6 tháng đầu năm 2016",
+        status=ConferenceStatus.concluded,
+        starts_at=datetime(2016, 9, 20, 8, 15, tzinfo=UTC),
+    )
+    db.session.commit()
+    login_as(organizer)
+    body = page(client.get("/conferences"))
+    assert "No upcoming conferences." in body
+    assert 'data-testid="recent-conferences"' in body and "Sơ kết 6 tháng đầu năm 2016" in body
+    assert 'data-testid="recent-conferences"' not in page(client.get("/conferences?when=past"))
