@@ -20,33 +20,16 @@ from wtforms import (
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from meetings.accounts.models import LOCALES
+from meetings.forms import REQUIRED, labelled_choices, optional_id
 from meetings.i18n import GLOBAL_ROLE_LABELS, LANGUAGE_NAMES, UNIT_KIND_LABELS
-
-REQUIRED = _l("This field is required.")
 
 
 def _at_most(n: int) -> Length:
     return Length(max=n, message=_l("At most %(n)d characters, please.", n=n))
 
 
-def optional_id(value):
-    """'' -> None, '12' -> 12; anything else is passed on for the service to refuse."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return value
-
-
 def language_choices() -> list[tuple[str, str]]:
     return [(code, LANGUAGE_NAMES[code]) for code in LOCALES]
-
-
-def _labelled(labels: dict) -> list[tuple[str, str]]:
-    return [(key.value, label) for key, label in labels.items()]
 
 
 def unit_choices(tree, *, blank=None, exclude: set[int] | None = None) -> list[tuple]:
@@ -75,18 +58,6 @@ def subtree_ids(tree, unit_id: int) -> set[int]:
             ids.add(unit.id)
             inside_depth = depth
     return ids
-
-
-def apply_errors(form: FlaskForm, error) -> list[str]:
-    """Put a service's field errors on the form; return the messages no field shows."""
-    loose = []
-    for name, messages in (error.field_errors or {"": [error.message]}).items():
-        field = form._fields.get(name) if name else None
-        if field is None or field.type in ("HiddenField", "CSRFTokenField"):
-            loose.extend(str(m) for m in messages)
-        else:
-            field.errors = [*field.errors, *messages]
-    return loose
 
 
 # --- log-in and profile -----------------------------------------------------
@@ -167,7 +138,7 @@ class UnitForm(FlaskForm):
         render_kw={"lang": "en"},
     )
     kind = SelectField(
-        _l("Kind"), choices=lambda: _labelled(UNIT_KIND_LABELS), validate_choice=False
+        _l("Kind"), choices=lambda: labelled_choices(UNIT_KIND_LABELS), validate_choice=False
     )
     city = StringField(_l("City"), validators=[_at_most(120)])
     parent_id = SelectField(_l("Parent unit"), coerce=optional_id, validate_choice=False)
@@ -198,7 +169,7 @@ class UserForm(FlaskForm):
     )
     role = SelectField(
         _l("Role"),
-        choices=lambda: _labelled(GLOBAL_ROLE_LABELS),
+        choices=lambda: labelled_choices(GLOBAL_ROLE_LABELS),
         default="member",
         validate_choice=False,
     )

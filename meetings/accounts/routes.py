@@ -37,7 +37,6 @@ from meetings.accounts.forms import (
     ProfileForm,
     UnitForm,
     UserForm,
-    apply_errors,
     optional_id,
     subtree_ids,
     unit_choices,
@@ -46,6 +45,7 @@ from meetings.accounts.models import LOCALES, User
 from meetings.db import unit_of_work
 from meetings.errors import AuthenticationRequiredError, ValidationError
 from meetings.extensions import limiter
+from meetings.forms import apply_errors
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")

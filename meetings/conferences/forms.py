@@ -27,6 +27,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from meetings.conferences.models import Attendance, ConferenceKind, ConferenceRole, Rsvp
+from meetings.forms import REQUIRED, labelled_choices, optional_id
 from meetings.i18n import ATTENDANCE_LABELS, KIND_LABELS, ROLE_LABELS, RSVP_LABELS
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -58,20 +59,7 @@ COMMON_TIMEZONES = (
     "America/Los_Angeles",
 )
 
-REQUIRED = _l("This field is required.")
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-def optional_id(value):
-    """'' -> None, '12' -> 12; anything else is passed on for the service to refuse."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return value
 
 
 def timezone_choices(current: str | None = None) -> list[SelectChoice]:
@@ -104,10 +92,6 @@ def people_choices(people, blank=None) -> list[SelectChoice]:
     for person in people:
         choices.append(SelectChoice(person.id, f"{person.full_name} · {person.unit.name}"))
     return choices
-
-
-def _labelled(labels: dict) -> list[SelectChoice]:
-    return [SelectChoice(key.value, label) for key, label in labels.items()]
 
 
 class LocalDateTimeField(DateTimeLocalField):
@@ -149,7 +133,7 @@ class ConferenceForm(FlaskForm):
     )
     kind = SelectField(
         _l("Kind"),
-        choices=_labelled(KIND_LABELS),
+        choices=labelled_choices(KIND_LABELS),
         default=ConferenceKind.semi_annual_review.value,
         validate_choice=False,
     )
@@ -243,13 +227,13 @@ class InviteForm(FlaskForm):
     user_id = SelectField(_l("Person"), coerce=optional_id, validate_choice=False)
     role = SelectField(
         _l("Role"),
-        choices=_labelled(ROLE_LABELS),
+        choices=labelled_choices(ROLE_LABELS),
         default=ConferenceRole.delegate.value,
         validate_choice=False,
     )
     attendance = SelectField(
         _l("Attendance"),
-        choices=_labelled(ATTENDANCE_LABELS),
+        choices=labelled_choices(ATTENDANCE_LABELS),
         default=Attendance.in_room.value,
         validate_choice=False,
     )
@@ -288,9 +272,9 @@ class InviteForm(FlaskForm):
 
 
 class ParticipantForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=_labelled(ROLE_LABELS), validate_choice=False)
+    role = SelectField(_l("Role"), choices=labelled_choices(ROLE_LABELS), validate_choice=False)
     attendance = SelectField(
-        _l("Attendance"), choices=_labelled(ATTENDANCE_LABELS), validate_choice=False
+        _l("Attendance"), choices=labelled_choices(ATTENDANCE_LABELS), validate_choice=False
     )
     headcount = FriendlyIntegerField(
         _l("Headcount"),
@@ -331,15 +315,3 @@ class AnswerForm(FlaskForm):
         _l("Note"),
         validators=[Optional(), Length(max=500, message=_l("At most %(max)d characters, please."))],
     )
-
-
-def apply_errors(form: FlaskForm, error) -> list[str]:
-    """Put a service's field errors on the form; return the messages no field shows."""
-    loose = []
-    for name, messages in (error.field_errors or {"": [error.message]}).items():
-        field = form._fields.get(name) if name else None
-        if field is None or field.type == "HiddenField":
-            loose.extend(str(m) for m in messages)
-        else:
-            field.errors = [*field.errors, *messages]
-    return loose

@@ -36,7 +36,6 @@ from meetings.conferences.forms import (
     ConferenceForm,
     InviteForm,
     ParticipantForm,
-    apply_errors,
 )
 from meetings.conferences.models import Attendance, ConferenceRole, ConferenceStatus
 from meetings.db import unit_of_work
@@ -47,6 +46,7 @@ from meetings.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from meetings.forms import apply_errors
 from meetings.i18n import STATUS_LABELS
 
 bp = Blueprint("conferences", __name__)
