@@ -102,6 +102,10 @@ def _init_extensions(app: Flask) -> None:
     )
     api.init_app(app)
 
+    from meetings.live import sockets
+
+    sockets.init_app()
+
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     # "basic": a changed address or browser marks the session non-fresh. "strong"

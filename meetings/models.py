@@ -1,6 +1,22 @@
 """Every model, imported once so the metadata (and Alembic) sees all tables."""
 
 from meetings.accounts.models import ApiToken, AuditEntry, Unit, User
+from meetings.agenda.models import AgendaDocument, AgendaItem
 from meetings.conferences.models import Conference, Participant
+from meetings.live.models import ChatMessage, FloorRequest, LiveConnection, LiveEvent, Site
 
-__all__ = ["ApiToken", "AuditEntry", "Conference", "Participant", "Unit", "User"]
+__all__ = [
+    "AgendaDocument",
+    "AgendaItem",
+    "ApiToken",
+    "AuditEntry",
+    "ChatMessage",
+    "Conference",
+    "FloorRequest",
+    "LiveConnection",
+    "LiveEvent",
+    "Participant",
+    "Site",
+    "Unit",
+    "User",
+]

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.accounts.models import Unit, User
+
+if TYPE_CHECKING:
+    from meetings.agenda.models import AgendaItem
+    from meetings.live.models import Site
 from meetings.db import Base, intpk, str200, utcnow
 
 
@@ -76,6 +80,10 @@ class Conference(Base):
     video_bridge_url: Mapped[Optional[str]] = mapped_column(String(500))
     status: Mapped[ConferenceStatus] = mapped_column(default=ConferenceStatus.draft, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Guards the order of the agenda; bumped by every reorder, insert and delete.
+    agenda_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The last sequence number of the live event log (gap-free, per conference).
+    live_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -86,6 +94,10 @@ class Conference(Base):
     participants: Mapped[list[Participant]] = relationship(
         back_populates="conference", cascade="all, delete-orphan", order_by="Participant.id"
     )
+    agenda_items: Mapped[list[AgendaItem]] = relationship(
+        cascade="all, delete-orphan", order_by="AgendaItem.position"
+    )
+    sites: Mapped[list[Site]] = relationship(cascade="all, delete-orphan", order_by="Site.id")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -1,0 +1,1 @@
+"""The agenda of a conference: items, their order, presenters, timing and documents."""
