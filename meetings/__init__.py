@@ -146,12 +146,18 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from meetings.accounts.routes import admin_bp
     from meetings.accounts.routes import bp as accounts_bp
+    from meetings.agenda.routes import bp as agenda_bp
     from meetings.api import register_api
     from meetings.conferences.routes import bp as conferences_bp
+    from meetings.live.routes import bp as live_bp
+    from meetings.live.site_routes import bp as sites_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(conferences_bp)
+    app.register_blueprint(agenda_bp)
+    app.register_blueprint(live_bp)
+    app.register_blueprint(sites_bp)
     register_api(app)
 
 

@@ -11,11 +11,13 @@ from sqlalchemy import select
 
 from meetings.accounts import services as accounts
 from meetings.accounts.models import Unit, User
+from meetings.agenda import services as agenda
 from meetings.conferences import services as conferences
 from meetings.conferences.models import Conference, ConferenceStatus, Participant
 from meetings.config import ROOT
 from meetings.db import unit_of_work
 from meetings.extensions import db
+from meetings.live import services as live
 
 SEEDS = ROOT / "seeds"
 DEMO_PASSWORD_DEFAULT = "demo1234"
@@ -26,7 +28,14 @@ def _read(name: str, directory: Path) -> list[dict]:
 
 
 def load_seed(directory: Path = SEEDS) -> dict:
-    counts = {"units": 0, "users": 0, "conferences": 0, "participants": 0}
+    counts = {
+        "units": 0,
+        "users": 0,
+        "conferences": 0,
+        "participants": 0,
+        "agenda_items": 0,
+        "sites": 0,
+    }
     with unit_of_work():
         units = _load_units(_read("units.json", directory), counts)
     with unit_of_work():
@@ -118,6 +127,37 @@ def _load_conference(
         )
         answers.append((participant, entry))
         counts["participants"] += 1
+
+    if not conference.agenda_items:
+        for entry in spec.get("agenda", []):
+            data = {
+                "title": entry["title"],
+                "planned_minutes": entry["minutes"],
+                "description": entry.get("description"),
+            }
+            if entry.get("presenter"):
+                data["presenter_id"] = users[entry["presenter"]].id
+            else:
+                data["presenter_name"] = entry.get("presenter_name")
+            agenda.add_item(
+                actor=organizer,
+                conference=conference,
+                data=data,
+                agenda_version=conference.agenda_version,
+            )
+            counts["agenda_items"] += 1
+    with_site = {site.unit_id for site in conference.sites}
+    for entry in spec.get("sites", []):
+        unit = units[entry["unit"]]
+        if unit.id not in with_site:
+            live.create_site(
+                actor=organizer,
+                conference=conference,
+                unit_id=unit.id,
+                expected_headcount=entry["expected_headcount"],
+                valid_days=365,
+            )
+            counts["sites"] += 1
 
     target = ConferenceStatus(spec["status"])
     if conference.status == ConferenceStatus.draft and target != ConferenceStatus.draft:

@@ -1,8 +1,9 @@
 """Fill Vietnamese translations from a JSON file of {msgid: msgstr}: scripts/translate.py new.json
 
-The catalog is refreshed first with `make extract-messages`; this writes the
-given translations into translations/vi/LC_MESSAGES/messages.po and lists what
-is still untranslated.
+Run `make extract-messages` first to bring new strings into the catalog; this
+writes the given translations into translations/vi/LC_MESSAGES/messages.po and
+lists what is still untranslated. A plural entry (one form in Vietnamese) takes
+a string or a one-element list.
 """
 
 import json
@@ -22,7 +23,10 @@ def main() -> None:
         message = catalog.get(msgid)
         if message is None:
             sys.exit(f"not in the catalog: {msgid!r}")
-        message.string = msgstr
+        if isinstance(message.id, tuple | list):  # plural: Vietnamese has a single form
+            message.string = tuple(msgstr) if isinstance(msgstr, list) else (msgstr,)
+        else:
+            message.string = msgstr
     with CATALOG.open("wb") as handle:
         write_po(handle, catalog, width=None)
     missing = [

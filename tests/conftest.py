@@ -69,6 +69,9 @@ def app():
     app = create_app(
         {
             **TEST_OVERRIDES,
+            # One process: emits go straight to the test clients, not round Redis
+            # (tests/scale starts real processes that share Redis).
+            "REDIS_URL": None,
             "SQLALCHEMY_DATABASE_URI": database_url(),
             "SERVER_NAME": None,
             "SECRET_KEY": "test-secret",

@@ -12,7 +12,7 @@ PREFIX = "/api/v1"
 
 
 def register_api(app: Flask) -> None:
-    from meetings.api import conferences, participants, units, users
+    from meetings.api import agenda, conferences, floor, participants, sites, units, users
     from meetings.extensions import api
 
     _document_error_body(api)
@@ -23,6 +23,21 @@ def register_api(app: Flask) -> None:
         participants.blp,
         url_prefix=f"{PREFIX}/conferences/<int:conference_id>/participants",
         parameters=[participants.CONFERENCE_PARAMETER],
+    )
+    api.register_blueprint(
+        agenda.blp,
+        url_prefix=f"{PREFIX}/conferences/<int:conference_id>/agenda",
+        parameters=[agenda.CONFERENCE_PARAMETER],
+    )
+    api.register_blueprint(
+        sites.blp,
+        url_prefix=f"{PREFIX}/conferences/<int:conference_id>/sites",
+        parameters=[sites.CONFERENCE_PARAMETER],
+    )
+    api.register_blueprint(
+        floor.blp,
+        url_prefix=f"{PREFIX}/conferences/<int:conference_id>/floor",
+        parameters=[floor.CONFERENCE_PARAMETER],
     )
 
 

@@ -48,6 +48,8 @@ from meetings.errors import (
 )
 from meetings.forms import apply_errors
 from meetings.i18n import STATUS_LABELS
+from meetings.live import state as live_state
+from meetings.live.services import Viewer
 
 bp = Blueprint("conferences", __name__)
 
@@ -238,6 +240,9 @@ def _render_show(
         row_errors=row_errors or {},
         alerts=alerts or [],
         ConferenceStatus=ConferenceStatus,
+        # The remote sites card and the way into the live room
+        presence=live_state.presence_state(conference),
+        can_enter_room=Viewer(user=actor).can_enter(conference),
     )
     return page, status
 

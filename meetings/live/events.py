@@ -70,11 +70,3 @@ def events_since(conference_id: int, since: int) -> list[LiveEvent] | None:
             .order_by(LiveEvent.seq)
         )
     )
-
-
-def send_to_site(site_id: int, name: str, data: dict) -> None:
-    """A message for one site's sockets only (not logged): e.g. its link was revoked."""
-    after_commit(
-        db.session,
-        lambda: socketio.emit(name, data, to=site_room(site_id), namespace=NAMESPACE),
-    )

@@ -1,4 +1,8 @@
-"""Payloads of the live room, shared by the Socket.IO events and the JSON API."""
+"""Payloads of the live room, shared by the Socket.IO events and the JSON API.
+
+Integers are strict: "3" or 1.5 where an id is expected is refused, never coerced
+(1.5 would otherwise act on item 1).
+"""
 
 from marshmallow import RAISE, Schema, fields, validate
 
@@ -13,11 +17,14 @@ class EmptySchema(StrictSchema):
 
 
 class SyncSchema(StrictSchema):
-    since = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    since = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0)
+    )
 
 
 class GrantSchema(StrictSchema):
     request_id = fields.Integer(
+        strict=True,
         load_default=None,
         allow_none=True,
         metadata={
@@ -31,7 +38,7 @@ class MessageSchema(StrictSchema):
 
 
 class ItemActionSchema(StrictSchema):
-    item_id = fields.Integer(required=True)
+    item_id = fields.Integer(strict=True, required=True)
     minutes = fields.Integer(
-        load_default=None, allow_none=True, validate=validate.Range(min=1, max=120)
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1, max=120)
     )

@@ -13,12 +13,18 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
 
 from meetings import audit, events, validation
-from meetings.accounts.models import Unit, User
+from meetings.accounts.models import AuditEntry, Unit, User
 from meetings.agenda.models import AgendaItem, ItemStatus
 from meetings.conferences import services as conferences
-from meetings.conferences.models import Conference, ConferenceRole, ConferenceStatus
+from meetings.conferences.models import (
+    Attendance,
+    Conference,
+    ConferenceRole,
+    ConferenceStatus,
+)
 from meetings.db import utcnow
 from meetings.errors import (
     ConflictError,
@@ -29,7 +35,7 @@ from meetings.errors import (
 )
 from meetings.extensions import db
 from meetings.live import state
-from meetings.live.events import publish, send_to_site
+from meetings.live.events import publish
 from meetings.live.models import (
     ChatKind,
     ChatMessage,
@@ -163,7 +169,8 @@ def create_site(
     site = Site(
         conference_id=conference.id,
         unit_id=unit.id,
-        name=validation.text(name, "name", max_length=200, required=False) or unit.name,
+        # The official (Vietnamese) name, not the one of the organizer's interface language.
+        name=validation.text(name, "name", max_length=200, required=False) or unit.name_vi,
         expected_headcount=_headcount(expected_headcount),
         token=secrets.token_urlsafe(32),
         expires_at=_expiry(valid_days),
@@ -181,12 +188,16 @@ def update_site(*, actor: User, conference: Conference, site: Site, data: dict) 
         conferences.can_manage(actor, conference),
         _l("Only the organizers may change remote sites."),
     )
+    # Every value is checked before any is changed: a refused edit leaves the site as it was.
+    changes = {}
     if "name" in data:
-        site.name = validation.text(data.get("name"), "name", max_length=200)
+        changes["name"] = validation.text(data.get("name"), "name", max_length=200)
     if "expected_headcount" in data:
-        site.expected_headcount = _headcount(data.get("expected_headcount"))
+        changes["expected_headcount"] = _headcount(data.get("expected_headcount"))
     if "valid_days" in data:
-        site.expires_at = _expiry(data.get("valid_days"))
+        changes["expires_at"] = _expiry(data.get("valid_days"))
+    for name, value in changes.items():
+        setattr(site, name, value)
     db.session.flush()
     audit.record(db.session, actor, "site.update", site, fields=sorted(data))
     publish_presence(conference)
@@ -199,13 +210,13 @@ def renew_site_link(*, actor: User, conference: Conference, site: Site, valid_da
         conferences.can_manage(actor, conference),
         _l("Only the organizers may change remote sites."),
     )
+    expires_at = _expiry(valid_days)  # checked before anything changes
     site.token = secrets.token_urlsafe(32)
-    site.expires_at = _expiry(valid_days)
+    site.expires_at = expires_at
     site.revoked_at = None
     db.session.flush()
     audit.record(db.session, actor, "site.renew", site)
-    send_to_site(site.id, "revoked", {"message": str(_l("This link was replaced by a new one."))})
-    _drop_site_connections(site)
+    _drop_site_connections(site, _l("This link was replaced by a new one."))
     publish_presence(conference)
     return site
 
@@ -215,20 +226,87 @@ def revoke_site(*, actor: User, conference: Conference, site: Site) -> Site:
     if site.revoked_at is None:
         site.revoked_at = utcnow()
         audit.record(db.session, actor, "site.revoke", site)
-    send_to_site(site.id, "revoked", {"message": str(_l("The organizers closed this link."))})
-    _drop_site_connections(site)
+    _drop_site_connections(site, _l("The organizers closed this link."))
     publish_presence(conference)
     return site
 
 
-def _drop_site_connections(site: Site) -> None:
+def _drop_site_connections(site: Site, notice) -> None:
+    """After the commit, tell each of the site's sockets why (a "revoked" message), then close it."""
     from meetings.live import sockets  # the socket layer cuts the sockets after the commit
 
     sids = list(
         db.session.scalars(select(LiveConnection.sid).where(LiveConnection.site_id == site.id))
     )
     db.session.execute(delete(LiveConnection).where(LiveConnection.site_id == site.id))
-    sockets.disconnect_after_commit(sids)
+    sockets.disconnect_after_commit(sids, {"message": str(notice)})
+
+
+def list_sites(conference: Conference) -> list[Site]:
+    """The conference's sites with their units (one query, two with the units)."""
+    return list(
+        db.session.scalars(
+            select(Site)
+            .where(Site.conference_id == conference.id)
+            .options(selectinload(Site.unit))
+            .order_by(Site.id)
+        )
+    )
+
+
+def sites_with_presence(conference: Conference) -> list[tuple[Site, dict]]:
+    """Each site with its row of the presence board (state, since, connections)."""
+    board = {row["id"]: row for row in state.presence_state(conference)["sites"]}
+    never = {"state": "never", "since": None, "connections": 0}
+    return [(site, board.get(site.id, never)) for site in list_sites(conference)]
+
+
+def units_for_new_site(conference: Conference) -> list[dict]:
+    """Invited units without a site yet: those invited to attend remotely first.
+
+    [{unit, remote, headcount}], headcount being the invitation's (a suggestion).
+    """
+    taken = {s.unit_id for s in conference.sites}
+    found: dict[int, dict] = {}
+    for participant in conference.participants:
+        if participant.unit_id in taken:
+            continue
+        remote = participant.attendance == Attendance.remote
+        row = found.setdefault(
+            participant.unit_id,
+            {"unit": participant.unit, "remote": False, "headcount": None},
+        )
+        row["remote"] = row["remote"] or remote
+        if participant.user_id is None:  # the unit's own invitation says how many come
+            row["headcount"] = participant.headcount
+    return sorted(found.values(), key=lambda r: (not r["remote"], r["unit"].code))
+
+
+SITE_ACTIVITY = 30
+
+
+def site_activity(
+    *, actor: User, conference: Conference, limit: int = SITE_ACTIVITY
+) -> list[AuditEntry]:
+    """The last audit entries about the conference's sites, newest first (organizers)."""
+    _require(
+        conferences.can_manage(actor, conference),
+        _l("Only the organizers see the activity of the remote sites."),
+    )
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.object_type == Site.__tablename__,
+                AuditEntry.object_id.in_(
+                    select(Site.id).where(Site.conference_id == conference.id)
+                ),
+            )
+            .options(selectinload(AuditEntry.actor))
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 # --- presence -----------------------------------------------------------------------
@@ -273,12 +351,14 @@ def disconnect(*, sid: str) -> None:
         return
     conference = db.session.get(Conference, connection.conference_id)
     site = connection.site
-    db.session.delete(connection)
-    db.session.flush()
+    # A bulk delete: the row may already be gone (a revoke dropped it meanwhile).
+    db.session.execute(delete(LiveConnection).where(LiveConnection.sid == sid))
+    db.session.expunge(connection)
     if site is not None:
         site.last_seen_at = utcnow()
         audit.record(db.session, None, "site.leave", site)
-    publish_presence(conference)
+    if conference is not None:  # deleted meanwhile (e.g. by another process)
+        publish_presence(conference)
 
 
 def heartbeat(*, sid: str) -> None:
@@ -431,6 +511,9 @@ def post_message(
     ):
         raise InvalidStateError(_l("The conference is over: the chat is closed."))
     text = validation.text(body, "body", max_length=CHAT_MAX)
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
+        # e.g. a NUL byte, which PostgreSQL refuses to store
+        raise ValidationError.on("body", _l("Remove the control characters from the message."))
     message = ChatMessage(
         conference_id=conference.id,
         user_id=viewer.user.id if viewer.user else None,

@@ -20,7 +20,7 @@ from marshmallow import ValidationError as SchemaError
 
 from meetings.accounts.models import User
 from meetings.conferences.models import Conference
-from meetings.db import after_commit, unit_of_work
+from meetings.db import after_commit, unit_of_work, utcnow
 from meetings.errors import DomainError, NotFoundError, PermissionDeniedError
 from meetings.extensions import db, socketio
 from meetings.live import schemas, services, state
@@ -40,9 +40,18 @@ class Binding:
 _bindings: dict[str, Binding] = {}
 
 
-def disconnect_after_commit(sids: list[str]) -> None:
+def disconnect_after_commit(sids: list[str], notice: dict | None = None) -> None:
+    """Close these sockets (of any process) once the change is committed; send each
+    the "revoked" `notice` first. A socket of this process gets the notice directly:
+    through the message queue it would arrive after the socket was closed; another
+    process's socket gets both through the queue, in order."""
+
     def cut():
+        manager = socketio.server.manager
         for sid in sids:
+            if notice is not None:
+                here = manager.is_connected(sid, NAMESPACE)
+                socketio.emit("revoked", notice, to=sid, namespace=NAMESPACE, ignore_queue=here)
             socketio.server.disconnect(sid, namespace=NAMESPACE)
 
     if sids:
@@ -55,6 +64,10 @@ def _viewer_from_handshake(auth: dict) -> Viewer:
         site = services.site_for_token(token)
         if site is None:
             raise PermissionDeniedError(_l("This link is not valid."))
+        if not site.is_valid_at(utcnow()):
+            raise PermissionDeniedError(
+                _l("This link was closed or has expired: ask the organizers for a new one.")
+            )
         return Viewer(site=site)
     if current_user.is_authenticated:
         return Viewer(user=current_user._get_current_object())
@@ -62,21 +75,39 @@ def _viewer_from_handshake(auth: dict) -> Viewer:
 
 
 def _refusal(error: DomainError) -> ConnectionRefusedError:
-    return ConnectionRefusedError({"code": error.code, "message": str(error.message)})
+    # The client's connect_error gets err.message and err.data = {code, message}
+    # (a single dict argument would arrive as its Python repr in `message`).
+    message = str(error.message)
+    return ConnectionRefusedError(message, {"code": error.code, "message": message})
+
+
+class LinkClosedError(PermissionDeniedError):
+    """A site's link was revoked, renewed or expired while its socket was open."""
 
 
 def _load(binding: Binding) -> tuple[Viewer, Conference]:
     conference = db.session.get(Conference, binding.conference_id)
     if binding.site_id is not None:
         viewer = Viewer(site=db.session.get(Site, binding.site_id))
-    else:
-        user = db.session.get(User, binding.user_id)
-        viewer = Viewer(user=user if user is not None and user.active else None)
-    if conference is None or (viewer.site is None and viewer.user is None):
+        if conference is None or viewer.site is None or not viewer.can_enter(conference):
+            raise LinkClosedError(_l("This link no longer opens the conference."))
+        return viewer, conference
+    user = db.session.get(User, binding.user_id)
+    viewer = Viewer(user=user if user is not None and user.active else None)
+    if conference is None or viewer.user is None:
         raise NotFoundError()
     if not viewer.can_enter(conference):
         raise PermissionDeniedError(_l("You may no longer take part in this conference."))
     return viewer, conference
+
+
+def _plain(messages):
+    """Schema messages as JSON: lazy translations rendered to text, keys as text."""
+    if isinstance(messages, dict):
+        return {str(key): _plain(value) for key, value in messages.items()}
+    if isinstance(messages, list | tuple):
+        return [_plain(value) for value in messages]
+    return str(messages)
 
 
 def _fail(error: DomainError) -> dict:
@@ -102,18 +133,22 @@ def live_event(schema: type[schemas.StrictSchema] = schemas.EmptySchema):
                     "ok": False,
                     "code": "invalid",
                     "message": str(_l("Some fields are not valid.")),
-                    "errors": messages,
+                    "errors": _plain(messages),
                 }
             try:
                 with unit_of_work():
                     viewer, conference = _load(binding)
                     result = handler(self, viewer, conference, data)
             except DomainError as error:
-                if isinstance(error, PermissionDeniedError) and binding.site_id is not None:
-                    # A revoked or expired link is cut off, not just refused.
-                    disconnect_after_commit([request.sid])
-                    for callback in db.session.info.pop("meetings.post_commit", []):
-                        callback()
+                if isinstance(error, LinkClosedError):
+                    # A revoked or expired link is cut off, not just refused (a site
+                    # that merely may not do this one thing stays connected). The
+                    # unit of work is over: tell the socket why, then close it.
+                    message = {"message": str(error.message)}
+                    socketio.emit(
+                        "revoked", message, to=request.sid, namespace=NAMESPACE, ignore_queue=True
+                    )
+                    socketio.server.disconnect(request.sid, namespace=NAMESPACE)
                 return _fail(error)
             return {"ok": True, "data": result}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from meetings.agenda.models import AgendaItem, ItemStatus
 from meetings.conferences.models import Attendance, Conference, ConferenceStatus
@@ -51,7 +51,9 @@ def agenda_state(conference: Conference, now: datetime | None = None) -> dict:
     live = conference.status == ConferenceStatus.live
     cursor = conference.starts_at
     items, current_id = [], None
-    for item in load_items(conference.id):
+    loaded = load_items(conference.id)
+    first_start = min((i.started_at for i in loaded if i.started_at), default=None)
+    for item in loaded:
         if item.status in (ItemStatus.done, ItemStatus.skipped):
             start = item.started_at or cursor
             end = item.ended_at or start
@@ -90,7 +92,17 @@ def agenda_state(conference: Conference, now: datetime | None = None) -> dict:
         "current_item_id": current_id,
         "items": items,
         "projected_end": iso(cursor),
+        "planned_end": iso(planned_end(conference, first_start)),
     }
+
+
+def planned_end(conference: Conference, first_start: datetime | None) -> datetime:
+    """The end to hold the agenda against: the scheduled end, unless the meeting began
+    after it (held on another day, or a replay of the seed case): then its own length
+    from when it began."""
+    if first_start is not None and first_start > conference.ends_at:
+        return first_start + (conference.ends_at - conference.starts_at)
+    return conference.ends_at
 
 
 def _site_state(site: Site, connections: list[LiveConnection], now: datetime) -> dict:
@@ -124,7 +136,8 @@ def live_connections(conference_id: int, now: datetime) -> list[LiveConnection]:
                 LiveConnection.conference_id == conference_id,
                 LiveConnection.last_seen_at > now - HEARTBEAT_TIMEOUT,
             )
-            .options(selectinload(LiveConnection.user), selectinload(LiveConnection.site))
+            # Joined, not selectin: the conference page stays within its query budget.
+            .options(joinedload(LiveConnection.user), joinedload(LiveConnection.site))
             .order_by(LiveConnection.connected_at)
         )
     )
@@ -143,7 +156,7 @@ def presence_state(conference: Conference, now: datetime | None = None) -> dict:
     sites = db.session.scalars(
         select(Site)
         .where(Site.conference_id == conference.id)
-        .options(selectinload(Site.unit))
+        .options(joinedload(Site.unit))
         .order_by(Site.id)
     ).all()
     in_room = [p for p in conference.participants if p.attendance == Attendance.in_room]

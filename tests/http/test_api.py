@@ -376,6 +376,18 @@ EXPECTED_OPERATIONS = {
     "/api/v1/conferences/{conference_id}/participants/{participant_id}": {"get", "patch", "delete"},
     "/api/v1/conferences/{conference_id}/participants/{participant_id}/answer": {"post"},
     "/api/v1/conferences/{conference_id}/participants/{participant_id}/check-in": {"post"},
+    "/api/v1/conferences/{conference_id}/agenda": {"get", "post"},
+    "/api/v1/conferences/{conference_id}/agenda/order": {"put"},
+    "/api/v1/conferences/{conference_id}/agenda/{item_id}": {"get", "patch", "delete"},
+    "/api/v1/conferences/{conference_id}/floor": {"get"},
+    "/api/v1/conferences/{conference_id}/floor/raise": {"post"},
+    "/api/v1/conferences/{conference_id}/floor/withdraw": {"post"},
+    "/api/v1/conferences/{conference_id}/floor/grant": {"post"},
+    "/api/v1/conferences/{conference_id}/floor/end": {"post"},
+    "/api/v1/conferences/{conference_id}/sites": {"get", "post"},
+    "/api/v1/conferences/{conference_id}/sites/{site_id}": {"get", "patch"},
+    "/api/v1/conferences/{conference_id}/sites/{site_id}/renew": {"post"},
+    "/api/v1/conferences/{conference_id}/sites/{site_id}/revoke": {"post"},
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 

@@ -1,0 +1,976 @@
+/* The live room and the room display, kept up to date over the Socket.IO namespace /live.
+ *
+ * The page carries its words and settings in <script id="live-config">; this script
+ * has no user-facing text of its own. It asks the server for a snapshot ("sync"),
+ * then applies "event" messages in sequence order. On a reconnect, or when a
+ * sequence number is skipped, it asks for what it missed and says what changed.
+ * Timers are computed from the server's clock (offset = server_time - Date.now()),
+ * so every screen in the room shows the same time.
+ */
+(function () {
+  "use strict";
+
+  var configNode = document.getElementById("live-config");
+  if (!configNode || typeof io !== "function") return;
+  var cfg = JSON.parse(configNode.textContent);
+  var T = cfg.strings;
+  var DISPLAY = cfg.mode === "display";
+  var ACK_TIMEOUT_MS = 10000;
+
+  // --- small helpers ------------------------------------------------------------------
+
+  function byId(id) { return document.getElementById(id); }
+
+  function fmt(template, values) {
+    return String(template).replace(/%\((\w+)\)[sd]/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
+
+  function plural(forms, n, values) {
+    var v = values || {};
+    v.count = n;
+    return fmt(n === 1 ? forms.one : forms.other, v);
+  }
+
+  /* h("div", {class: "x", text: "y", onclick: fn, dataset: {a: 1}}, child, ...): text is
+     always set with textContent, so nothing a person typed is ever parsed as markup. */
+  function h(tag, attrs) {
+    var node = document.createElement(tag);
+    var a = attrs || {};
+    Object.keys(a).forEach(function (key) {
+      var value = a[key];
+      if (value === null || value === undefined || value === false) return;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else if (key === "dataset") Object.keys(value).forEach(function (k) { node.dataset[k] = value[k]; });
+      else if (key.slice(0, 2) === "on") node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : value);
+    });
+    for (var i = 2; i < arguments.length; i++) append(node, arguments[i]);
+    return node;
+  }
+
+  function append(node, child) {
+    if (child === null || child === undefined || child === false) return;
+    if (Array.isArray(child)) { child.forEach(function (c) { append(node, c); }); return; }
+    node.appendChild(typeof child === "string" || typeof child === "number"
+      ? document.createTextNode(String(child)) : child);
+  }
+
+  function icon(name) { return h("i", {class: "bi bi-" + name, "aria-hidden": "true"}); }
+
+  function fill(node, children) {
+    if (!node) return;
+    node.textContent = "";
+    append(node, children);
+  }
+
+  function setText(node, text) {
+    if (node && node.textContent !== text) node.textContent = text;
+  }
+
+  function parseTime(iso) {
+    if (!iso) return null;
+    // Python writes microseconds; keep milliseconds for every browser's parser.
+    var t = Date.parse(String(iso).replace(/(\.\d{3})\d+/, "$1"));
+    return isNaN(t) ? null : t;
+  }
+
+  var clockFormat = new Intl.DateTimeFormat(cfg.locale === "vi" ? "vi-VN" : "en-GB", {
+    timeZone: cfg.timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+  });
+
+  function clock(ms) { return ms === null ? "" : clockFormat.format(new Date(ms)); }
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+
+  function duration(seconds) {
+    var s = Math.floor(Math.abs(seconds));
+    var hours = Math.floor(s / 3600);
+    var minutes = Math.floor((s % 3600) / 60);
+    var rest = s % 60;
+    return (hours ? hours + ":" + pad(minutes) : pad(minutes)) + ":" + pad(rest);
+  }
+
+  var offset = 0;
+  function serverNow() { return Date.now() + offset; }
+  function noteServerTime(iso) {
+    var t = parseTime(iso);
+    if (t !== null) offset = t - Date.now();
+  }
+
+  // --- state --------------------------------------------------------------------------
+
+  var S = {
+    seq: null, viewer: null, conference: null, agenda: null, presence: null, floor: null,
+    chat: [], connections: null
+  };
+
+  function can(what) { return !!(S.viewer && S.viewer.can && S.viewer.can[what]); }
+  function isLive() { return !!S.conference && S.conference.status === "live"; }
+
+  function elapsedOf(item, now) {
+    var running = item.run_started_at ? Math.max(0, (now - parseTime(item.run_started_at)) / 1000) : 0;
+    return item.elapsed_seconds + running;
+  }
+
+  function currentItem() {
+    if (!S.agenda || !S.agenda.current_item_id) return null;
+    return itemById(S.agenda.current_item_id);
+  }
+
+  function itemById(id) {
+    var items = S.agenda ? S.agenda.items : [];
+    for (var i = 0; i < items.length; i++) if (items[i].id === id) return items[i];
+    return null;
+  }
+
+  function nextPendingItem() {
+    var items = S.agenda ? S.agenda.items : [];
+    var current = currentItem();
+    var after = current ? current.position : -Infinity;
+    for (var i = 0; i < items.length; i++) {
+      if (items[i].status === "pending" && items[i].position > after) return items[i];
+    }
+    for (var j = 0; j < items.length; j++) if (items[j].status === "pending") return items[j];
+    return null;
+  }
+
+  /* The same projection the server makes, recomputed every second so an overrunning
+     item pushes the later ones (and the projected end) forward on every screen. */
+  function projections(now) {
+    var out = {items: {}, end: null};
+    if (!S.agenda || !S.conference) return out;
+    var live = isLive();
+    var cursor = parseTime(S.conference.starts_at);
+    S.agenda.items.forEach(function (item) {
+      var start, end;
+      if (item.status === "done" || item.status === "skipped") {
+        start = parseTime(item.started_at);
+        if (start === null) start = cursor;
+        end = parseTime(item.ended_at);
+        if (end === null) end = start;
+      } else if (item.status === "running" || item.status === "paused") {
+        start = parseTime(item.started_at);
+        if (start === null) start = now;
+        end = now + Math.max(0, item.planned_seconds - elapsedOf(item, now)) * 1000;
+      } else {
+        start = live ? Math.max(cursor, now) : cursor;
+        end = start + item.planned_seconds * 1000;
+      }
+      cursor = end;
+      out.items[item.id] = {start: start, end: end};
+    });
+    out.end = cursor;
+    return out;
+  }
+
+  function isMine(request) {
+    var v = S.viewer;
+    if (!v || !request) return false;
+    if (v.site_id) return request.site_id === v.site_id;
+    return request.site_id === null && request.user_id === v.user_id;
+  }
+
+  /* A site still "reconnecting" a minute after it dropped is away (the server says so on
+     its next presence event; the board must not wait for one). */
+  function siteState(site, now) {
+    if (site.state === "reconnecting") {
+      var since = parseTime(site.since);
+      if (since !== null && now - since > cfg.reconnect_grace_seconds * 1000) return "away";
+    }
+    return site.state;
+  }
+
+  // --- the socket ---------------------------------------------------------------------
+
+  var socket = io("/live", {auth: {conference_id: cfg.conference_id}});
+  var syncing = false;
+  var resyncWanted = false;
+  var buffered = [];
+  var hadConnected = false;
+  var cutOff = false;
+
+  function call(name, payload) {
+    return new Promise(function (resolve) {
+      // Never queue an action for later: sent after a reconnect, it would act on a state the
+      // person no longer sees. Sync runs by itself on every connect.
+      if (!socket.connected) { resolve({ok: false, code: "offline", message: T.not_connected}); return; }
+      socket.timeout(ACK_TIMEOUT_MS).emit(name, payload || {}, function (err, ack) {
+        if (err) resolve({ok: false, code: "timeout", message: T.no_answer});
+        else resolve(ack || {ok: false, message: T.no_answer});
+      });
+    });
+  }
+
+  /* Run an action from a button: the button waits for the answer; a refusal shows the
+     server's message. What changed arrives as an event, like for everyone else. */
+  function act(button, name, payload) {
+    if (button) button.disabled = true;
+    return call(name, payload).then(function (ack) {
+      if (button) button.disabled = false;
+      if (!ack.ok) toast(ack.message || T.no_answer, ack.errors);
+      return ack;
+    });
+  }
+
+  function sync(reason) {
+    if (syncing) { resyncWanted = true; return; }
+    syncing = true;
+    var before = S.seq === null ? null : summaryState();
+    var since = S.seq;
+    call("sync", {since: since}).then(function (ack) {
+      syncing = false;
+      if (!ack.ok) {
+        if (ack.code === "timeout" && socket.connected) setTimeout(function () { sync(reason); }, 2000);
+        else if (ack.code !== "offline" && ack.code !== "timeout") toast(ack.message || T.no_answer);
+        resyncWanted = false;
+        return;
+      }
+      var data = ack.data;
+      var missed = 0;
+      if (data.mode === "snapshot") {
+        missed = since === null ? 0 : Math.max(0, data.snapshot.seq - since);
+        applySnapshot(data.snapshot);
+      } else {
+        noteServerTime(data.server_time);
+        data.events.forEach(function (event) {
+          if (event.seq === S.seq + 1) { applyEvent(event); missed++; }
+        });
+      }
+      drainBuffered();
+      if (before && reason === "reconnect" && missed > 0) showAwaySummary(before, missed);
+      if (resyncWanted) { resyncWanted = false; sync(reason); }
+    });
+  }
+
+  function drainBuffered() {
+    buffered.sort(function (a, b) { return a.seq - b.seq; });
+    var rest = buffered;
+    buffered = [];
+    rest.forEach(receive);
+  }
+
+  function receive(event) {
+    if (syncing || S.seq === null) { buffered.push(event); return; }
+    if (event.seq <= S.seq) return;  // applied already (from a sync answer or twice sent)
+    if (event.seq > S.seq + 1) {     // something was lost on the way: fetch it
+      buffered.push(event);
+      sync("gap");
+      return;
+    }
+    noteServerTime(event.server_time);
+    applyEvent(event);
+  }
+
+  socket.on("connect", function () {
+    setConnection("connected");
+    var reconnect = hadConnected;
+    hadConnected = true;
+    sync(reconnect ? "reconnect" : "first");
+  });
+
+  socket.on("disconnect", function (reason) {
+    if (cutOff) return;
+    // The server closing the socket on purpose (link revoked, rights withdrawn) is final.
+    setConnection(reason === "io server disconnect" || reason === "io client disconnect" ? "offline" : "reconnecting");
+  });
+
+  socket.on("connect_error", function (error) {
+    if (error && error.data && error.data.message) {
+      // Refused by the server (not invited, link closed): no point in trying again.
+      cutOff = true;
+      setConnection("offline");
+      fatal(fmt(T.cannot_join, {message: error.data.message}));
+      return;
+    }
+    setConnection(hadConnected ? "reconnecting" : "connecting");
+  });
+
+  socket.on("event", receive);
+
+  socket.on("revoked", function (data) {
+    cutOff = true;
+    setConnection("offline");
+    fatal((data && data.message ? data.message + " " : "") + T.link_closed);
+  });
+
+  setInterval(function () {
+    if (!socket.connected || S.seq === null) return;
+    call("heartbeat", {}).then(function (ack) { if (ack.ok && ack.data) noteServerTime(ack.data.server_time); });
+  }, cfg.heartbeat_seconds * 1000);
+
+  // --- applying what the server says ---------------------------------------------------
+
+  var dirty = {};
+  var flushQueued = false;
+
+  function markDirty(section) {
+    dirty[section] = true;
+    if (!flushQueued) {
+      flushQueued = true;
+      Promise.resolve().then(flush);
+    }
+  }
+
+  function flush() {
+    flushQueued = false;
+    var sections = dirty;
+    dirty = {};
+    if (sections.conference) renderConference();
+    if (sections.agenda || sections.conference) renderAgenda();
+    if (sections.floor || sections.conference) renderFloor();
+    if (sections.presence) renderPresence();
+    if (sections.chat || sections.conference) renderChat(sections.chatReset);
+    tick();
+  }
+
+  function applySnapshot(snapshot) {
+    noteServerTime(snapshot.server_time);
+    S.seq = snapshot.seq;
+    S.viewer = snapshot.viewer;
+    S.conference = snapshot.conference;
+    S.agenda = snapshot.agenda;
+    S.presence = snapshot.presence;
+    S.floor = snapshot.floor;
+    S.chat = snapshot.chat.slice();
+    S.connections = snapshot.connections || null;
+    ["conference", "agenda", "floor", "presence", "chat", "chatReset"].forEach(markDirty);
+  }
+
+  function applyEvent(event) {
+    var data = event.data || {};
+    switch (event.type) {
+      case "agenda": S.agenda = data.agenda; markDirty("agenda"); break;
+      case "conference": S.conference = data.conference; markDirty("conference"); break;
+      case "presence":
+        S.presence = data.presence;
+        markDirty("presence");
+        askPresenceDetail();
+        break;
+      case "floor": S.floor = data.floor; markDirty("floor"); break;
+      case "chat": addMessage(data.message); break;
+      default: break;
+    }
+    S.seq = event.seq;
+  }
+
+  function addMessage(message) {
+    if (!message) return;
+    for (var i = S.chat.length - 1; i >= 0; i--) if (S.chat[i].id === message.id) return;
+    S.chat.push(message);
+    S.chat.sort(function (a, b) { return a.id - b.id; });
+    if (S.chat.length > 200) S.chat.splice(0, S.chat.length - 200);
+    markDirty("chat");
+  }
+
+  var detailPending = false;
+  function askPresenceDetail() {
+    if (DISPLAY || !can("manage") || detailPending) return;
+    detailPending = true;
+    call("presence_detail", {}).then(function (ack) {
+      detailPending = false;
+      if (ack.ok) { S.connections = ack.data.connections; markDirty("presence"); }
+    });
+  }
+
+  // --- the "while you were away" summary ----------------------------------------------
+
+  function summaryState() {
+    var statuses = {};
+    (S.agenda ? S.agenda.items : []).forEach(function (i) { statuses[i.id] = i.status; });
+    var sites = {};
+    (S.presence ? S.presence.sites : []).forEach(function (s) { sites[s.id] = s.state === "connected"; });
+    return {
+      status: S.conference && S.conference.status,
+      current: S.agenda && S.agenda.current_item_id,
+      statuses: statuses,
+      speaker: S.floor && S.floor.speaking ? S.floor.speaking.id : null,
+      queue: S.floor ? S.floor.queue.length : 0,
+      lastMessage: S.chat.length ? S.chat[S.chat.length - 1].id : 0,
+      sites: sites
+    };
+  }
+
+  function showAwaySummary(before, missed) {
+    var after = summaryState();
+    var lines = [];
+    if (after.status !== before.status && S.conference) {
+      lines.push(fmt(T.away_status, {status: T.conference_status[after.status] || after.status}));
+    }
+    if (after.current !== before.current) {
+      var item = currentItem();
+      lines.push(item ? fmt(T.away_agenda, {pos: item.position, title: item.title}) : T.away_agenda_none);
+    } else {
+      var changed = Object.keys(after.statuses).filter(function (id) { return after.statuses[id] !== before.statuses[id]; });
+      if (changed.length) lines.push(plural(T.away_items, changed.length));
+    }
+    if (after.speaker !== before.speaker) {
+      lines.push(S.floor.speaking ? fmt(T.away_floor, {who: S.floor.speaking.who}) : T.away_floor_none);
+    }
+    if (after.queue !== before.queue && after.queue > 0) lines.push(plural(T.away_queue, after.queue));
+    var newMessages = S.chat.filter(function (m) { return m.id > before.lastMessage; }).length;
+    if (newMessages) lines.push(plural(T.away_chat, newMessages));
+    (S.presence ? S.presence.sites : []).forEach(function (site) {
+      if (S.viewer && site.id === S.viewer.site_id) return;
+      var was = before.sites[site.id];
+      var now = after.sites[site.id];
+      if (now && !was) lines.push(fmt(T.away_site_joined, {site: site.name}));
+      else if (was && !now) lines.push(fmt(T.away_site_left, {site: site.name}));
+    });
+    if (!lines.length) return;
+    var box = byId("live-away");
+    if (!box) return;
+    fill(box, [
+      h("div", {class: "d-flex align-items-start gap-3"},
+        icon("clock-history"),
+        h("div", {class: "flex-grow-1"},
+          h("div", {class: "fw-semibold"}, T.away_title + " · " + plural(T.updates, missed)),
+          h("ul", {class: "mb-0 ps-3"}, lines.map(function (line) { return h("li", {text: line}); }))),
+        h("button", {type: "button", class: "btn-close", "aria-label": T.dismiss, title: T.dismiss,
+          "data-testid": "away-dismiss", onclick: function () { box.classList.add("d-none"); }}))
+    ]);
+    box.classList.remove("d-none");
+  }
+
+  // --- connection badge, errors ---------------------------------------------------------
+
+  function setConnection(state) {
+    var badge = byId("live-conn");
+    if (!badge) return;
+    badge.dataset.state = state;
+    var span = badge.querySelector("span");
+    setText(span || badge, T.connection[state] || state);
+    if (!DISPLAY) {
+      badge.className = "live-conn badge " + ({
+        connected: "text-bg-success", reconnecting: "text-bg-warning", offline: "text-bg-danger"
+      }[state] || "text-bg-secondary");
+    }
+    document.body.classList.toggle("live-offline", state !== "connected");
+    var stale = byId("live-stale");
+    if (stale) stale.classList.toggle("d-none", state !== "reconnecting");
+  }
+
+  function fatal(message) {
+    var box = byId("live-fatal");
+    if (!box) return;
+    fill(box, [icon("exclamation-octagon"), " ", message]);
+    box.classList.remove("d-none");
+    document.body.classList.add("live-cut");
+  }
+
+  function toast(message, errors) {
+    var holder = byId("live-toasts");
+    if (!holder) return;
+    var details = [];
+    if (errors && typeof errors === "object") {
+      Object.keys(errors).forEach(function (field) {
+        [].concat(errors[field]).forEach(function (text) { if (text !== message) details.push(String(text)); });
+      });
+    }
+    var node = h("div", {class: "live-toast", role: "alert", "data-testid": "toast"},
+      icon("exclamation-triangle-fill"),
+      h("div", {class: "flex-grow-1"},
+        h("div", {class: "fw-semibold", text: T.error_title}),
+        h("div", {text: String(message)}),
+        details.length ? h("div", {class: "small", text: details.join(" ")}) : null),
+      h("button", {type: "button", class: "btn-close btn-close-white", "aria-label": T.close,
+        onclick: function () { node.remove(); }}));
+    holder.appendChild(node);
+    setTimeout(function () { node.remove(); }, 8000);
+  }
+
+  function confirmThen(message, action) {
+    var dialog = byId("live-confirm");
+    if (!dialog || typeof dialog.showModal !== "function") {
+      if (window.confirm(message)) action();
+      return;
+    }
+    setText(byId("live-confirm-text"), message);
+    dialog.returnValue = "";
+    dialog.addEventListener("close", function onClose() {
+      dialog.removeEventListener("close", onClose);
+      if (dialog.returnValue === "ok") action();
+    });
+    dialog.showModal();
+  }
+
+  // --- rendering: shared pieces --------------------------------------------------------
+
+  var STATUS_BADGE = {
+    pending: "text-bg-light border", running: "text-bg-success", paused: "text-bg-warning",
+    done: "text-bg-secondary", skipped: "text-bg-light border text-decoration-line-through"
+  };
+  var CONFERENCE_BADGE = {
+    draft: "secondary", scheduled: "primary", live: "danger", concluded: "success", archived: "dark"
+  };
+
+  function fromBadge(request) {
+    return request.from === "site"
+      ? h("span", {class: "live-from live-from-site"}, icon("building"), " ", T.from_site)
+      : h("span", {class: "live-from live-from-room"}, icon("people"), " ", T.from_room);
+  }
+
+  function button(label, opts) {
+    var o = opts || {};
+    return h("button", {
+      type: "button", class: "btn " + (o.cls || "btn-outline-secondary btn-sm"),
+      "data-testid": o.testid, title: o.title, onclick: o.onclick
+    }, o.icon ? icon(o.icon) : null, o.icon && label ? " " : null, label);
+  }
+
+  function itemButtons(item, compact) {
+    if (!can("control") || !isLive()) return [];
+    var cls = compact ? "btn-outline-secondary btn-sm" : "btn-outline-dark";
+    var run = function (name, payload) { return function (e) { act(e.currentTarget, name, payload); }; };
+    var out = [];
+    if (item.status === "pending" || item.status === "skipped" || item.status === "done") {
+      if (item.status === "pending" || compact) {
+        out.push(button(item.status === "done" ? T.resume : T.start, {
+          cls: compact ? "btn-outline-success btn-sm" : "btn-success", icon: "play-fill",
+          testid: "item-start-" + item.id, onclick: run("item_start", {item_id: item.id})
+        }));
+      }
+      if (item.status === "pending") {
+        out.push(button(T.skip, {cls: cls, icon: "skip-forward", testid: "item-skip-" + item.id,
+          onclick: run("item_skip", {item_id: item.id})}));
+      }
+    } else {
+      if (item.status === "running") {
+        out.push(button(T.pause, {cls: cls, icon: "pause-fill", testid: "item-pause-" + item.id,
+          onclick: run("item_pause", {item_id: item.id})}));
+      } else {
+        out.push(button(T.resume, {cls: compact ? "btn-outline-success btn-sm" : "btn-success", icon: "play-fill",
+          testid: "item-start-" + item.id, onclick: run("item_start", {item_id: item.id})}));
+      }
+      out.push(button(T.extend, {cls: cls, icon: "plus-circle", testid: "item-extend-" + item.id,
+        onclick: run("item_extend", {item_id: item.id, minutes: 5})}));
+      out.push(button(T.close_item, {cls: cls, icon: "stop-fill", testid: "item-close-" + item.id,
+        onclick: run("item_close", {item_id: item.id})}));
+    }
+    return out;
+  }
+
+  // --- rendering: the room ---------------------------------------------------------------
+
+  function renderConference() {
+    var holder = byId("live-status");
+    if (holder && S.conference) {
+      var status = S.conference.status;
+      fill(holder, h("span", {class: "badge status-badge text-bg-" + (CONFERENCE_BADGE[status] || "secondary"),
+        "data-status": status}, status === "live" ? [icon("broadcast"), " "] : null, T.conference_status[status] || status));
+    }
+    document.body.dataset.conferenceStatus = S.conference ? S.conference.status : "";
+    renderControl();
+  }
+
+  function renderControl() {
+    var body = byId("control-body");
+    if (!body || !S.conference) return;
+    var status = S.conference.status;
+    var parts = [];
+    if (status === "scheduled" || status === "draft") {
+      if (status === "scheduled") {
+        parts.push(button(T.open_conference, {cls: "btn-danger", icon: "broadcast", testid: "open-conference",
+          onclick: function (e) { act(e.currentTarget, "conference_open"); }}));
+      }
+    } else if (status === "live") {
+      var next = nextPendingItem();
+      if (next) {
+        parts.push(button(T.start_next + " · " + next.position + ". " + next.title, {
+          cls: "btn-success live-next-btn", icon: "skip-end-fill", testid: "start-next",
+          title: next.title, onclick: function (e) { act(e.currentTarget, "item_start", {item_id: next.id}); }
+        }));
+      }
+      parts.push(button(T.close_conference, {cls: "btn-outline-danger", icon: "flag", testid: "close-conference",
+        onclick: function (e) {
+          var target = e.currentTarget;
+          confirmThen(T.confirm_close, function () { act(target, "conference_close"); });
+        }}));
+    } else {
+      parts.push(h("span", {class: "small text-muted align-self-center", text: T.concluded}));
+    }
+    fill(body, parts);
+  }
+
+  function renderAgenda() {
+    if (DISPLAY) { renderDisplayNow(); return; }
+    renderNow();
+    renderControl();
+    var list = byId("agenda-list");
+    if (!list || !S.agenda) return;
+    if (!S.agenda.items.length) {
+      fill(list, h("li", {class: "live-empty", text: T.no_agenda}));
+      return;
+    }
+    fill(list, S.agenda.items.map(function (item) {
+      var meta = [];
+      if (item.presenter) meta.push(h("span", null, icon("person"), " ", item.presenter));
+      meta.push(h("span", null, icon("hourglass-split"), " ", fmt(T.minutes, {num: Math.round(item.planned_seconds / 60)})));
+      if (item.documents && item.documents.length) {
+        meta.push(h("span", {title: item.documents.map(function (d) { return d.filename; }).join(", ")},
+          icon("paperclip"), " ", String(item.documents.length)));
+      }
+      return h("li", {class: "live-item status-" + item.status + (item.id === S.agenda.current_item_id ? " is-current" : ""),
+        "data-item-id": item.id, "data-status": item.status, "data-testid": "agenda-item-" + item.id},
+        h("div", {class: "live-item-time"},
+          h("span", {class: "live-item-start", "data-proj-start": item.id}),
+          h("span", {class: "live-item-pos", text: String(item.position)})),
+        h("div", {class: "live-item-main"},
+          h("div", {class: "live-item-title", text: item.title}),
+          h("div", {class: "live-item-meta"}, meta)),
+        h("div", {class: "live-item-side"},
+          h("span", {class: "badge " + (STATUS_BADGE[item.status] || "text-bg-light"), "data-testid": "item-status",
+            text: T.item_status[item.status] || item.status}),
+          h("div", {class: "live-item-actions"}, item.id === S.agenda.current_item_id ? [] : itemButtons(item, true))));
+    }));
+  }
+
+  function renderNow() {
+    var body = byId("now-body");
+    if (!body || !S.agenda || !S.conference) return;
+    body.removeAttribute("aria-busy");
+    body.classList.remove("live-placeholder");
+    var item = currentItem();
+    if (!item) {
+      var status = S.conference.status;
+      var note = status === "live" ? T.no_current_item : (status === "concluded" || status === "archived" ? T.concluded : T.not_live_yet);
+      var next = nextPendingItem();
+      fill(body, [
+        h("p", {class: "live-now-empty", "data-testid": "now-title", text: note}),
+        next ? h("p", {class: "text-muted mb-0"}, h("span", {class: "fw-semibold", text: T.next_item + ": "}),
+          next.position + ". " + next.title) : null
+      ]);
+      return;
+    }
+    var total = S.agenda.items.length;
+    fill(body, [
+      h("div", {class: "live-now-kicker"},
+        h("span", {class: "badge " + STATUS_BADGE[item.status], text: T.item_status[item.status]}),
+        h("span", {text: fmt(T.item_of, {pos: item.position, total: total})}),
+        item.presenter ? h("span", null, icon("person"), " ", item.presenter) : null),
+      h("div", {class: "live-now-title", "data-testid": "now-title", text: item.position + ". " + item.title}),
+      h("div", {class: "live-timers"},
+        h("div", {class: "live-timer"}, h("div", {class: "live-timer-label", text: T.elapsed}),
+          h("div", {class: "live-timer-value", id: "now-elapsed", "data-testid": "now-elapsed"})),
+        h("div", {class: "live-timer live-timer-main", id: "now-remaining-box"},
+          h("div", {class: "live-timer-label", id: "now-remaining-label", text: T.remaining}),
+          h("div", {class: "live-timer-value", id: "now-remaining", "data-testid": "now-remaining"})),
+        h("div", {class: "live-timer"}, h("div", {class: "live-timer-label", text: T.planned}),
+          h("div", {class: "live-timer-value", text: duration(item.planned_seconds)}))),
+      h("div", {class: "progress live-progress", role: "progressbar", "aria-label": T.elapsed},
+        h("div", {class: "progress-bar", id: "now-progress"})),
+      can("control") ? h("div", {class: "live-now-actions"}, itemButtons(item, false)) : null
+    ]);
+  }
+
+  function renderFloor() {
+    if (DISPLAY) { renderDisplayFloor(); return; }
+    var body = byId("floor-body");
+    if (!body || !S.floor) return;
+    var speaking = S.floor.speaking;
+    var queue = S.floor.queue;
+    var live = isLive();
+    var parts = [];
+    if (speaking) {
+      parts.push(h("div", {class: "live-speaker" + (isMine(speaking) ? " is-me" : ""), "data-testid": "speaker"},
+        h("div", {class: "live-speaker-icon"}, icon(speaking.from === "site" ? "building" : "mic-fill")),
+        h("div", {class: "flex-grow-1 min-w-0"},
+          h("div", {class: "live-speaker-label", text: T.speaking}),
+          h("div", {class: "live-speaker-name", "data-testid": "speaker-name", text: speaking.who}),
+          fromBadge(speaking)),
+        h("div", {class: "live-speaker-time", id: "speaker-time", "data-testid": "speaker-time"})));
+      if (can("control")) {
+        parts.push(h("div", {class: "mb-2"}, button(T.end_turn, {cls: "btn-outline-danger btn-sm", icon: "stop-circle",
+          testid: "end-turn", onclick: function (e) { act(e.currentTarget, "floor_end"); }})));
+      }
+    } else {
+      parts.push(h("p", {class: "text-muted live-nobody", "data-testid": "speaker", text: T.nobody_speaking}));
+    }
+    parts.push(h("div", {class: "live-subtitle"}, T.queue, queue.length ? h("span", {class: "badge text-bg-secondary ms-2", text: String(queue.length)}) : null));
+    if (!queue.length) {
+      parts.push(h("p", {class: "small text-muted", text: T.queue_empty}));
+    } else {
+      parts.push(h("ol", {class: "live-queue list-unstyled", "data-testid": "queue"}, queue.map(function (request, index) {
+        return h("li", {class: "live-queue-row" + (isMine(request) ? " is-me" : ""), "data-request-id": request.id},
+          h("span", {class: "live-queue-pos", text: String(index + 1)}),
+          h("div", {class: "flex-grow-1 min-w-0"},
+            h("div", {class: "live-queue-who", text: request.who}),
+            h("div", {class: "small text-muted"}, fromBadge(request), " · ", clock(parseTime(request.requested_at)))),
+          can("control") && live ? button(T.grant, {cls: "btn-outline-primary btn-sm", icon: "mic",
+            testid: "grant-" + request.id, onclick: function (e) { act(e.currentTarget, "floor_grant", {request_id: request.id}); }}) : null);
+      })));
+    }
+    var actions = [];
+    var mine = null;
+    var position = 0;
+    queue.forEach(function (r, i) { if (isMine(r)) { mine = r; position = i + 1; } });
+    if (can("control") && live && queue.length) {
+      actions.push(button(T.next_speaker, {cls: "btn-primary btn-sm", icon: "arrow-left-right", testid: "next-speaker",
+        onclick: function (e) { act(e.currentTarget, "floor_grant", {request_id: null}); }}));
+    }
+    if (speaking && isMine(speaking)) {
+      actions.push(h("span", {class: "live-floor-note text-success fw-semibold", "data-testid": "my-floor"}, icon("mic-fill"), " ", T.you_have_floor));
+    } else if (mine) {
+      actions.push(button(T.withdraw, {cls: "btn-outline-secondary", icon: "hand-index", testid: "withdraw",
+        onclick: function (e) { act(e.currentTarget, "hand_withdraw"); }}));
+      actions.push(h("span", {class: "live-floor-note", "data-testid": "my-floor", text: fmt(T.your_place, {pos: position})}));
+    } else if (live && can("raise_hand")) {
+      actions.push(button(T.raise_hand, {cls: "btn-warning", icon: "hand-index-thumb", testid: "raise-hand",
+        onclick: function (e) { act(e.currentTarget, "hand_raise"); }}));
+    } else if (!live) {
+      actions.push(h("span", {class: "small text-muted", text: T.floor_closed}));
+    }
+    parts.push(h("div", {class: "live-floor-actions"}, actions));
+    fill(body, parts);
+  }
+
+  function renderPresence() {
+    if (DISPLAY) { renderDisplaySites(); return; }
+    var body = byId("presence-body");
+    if (!body || !S.presence) return;
+    var now = serverNow();
+    var sites = S.presence.sites;
+    var connected = sites.filter(function (s) { return s.state === "connected"; }).length;
+    setText(byId("presence-summary"), sites.length ? fmt(T.sites_connected, {num: connected, total: sites.length}) : "");
+    var room = S.presence.room;
+    var parts = [];
+    if (!sites.length) parts.push(h("p", {class: "small text-muted", text: T.no_sites}));
+    else {
+      parts.push(h("ul", {class: "live-sites list-unstyled", "data-testid": "sites"}, sites.map(function (site) {
+        var state = siteState(site, now);
+        var since = parseTime(site.since);
+        return h("li", {class: "live-site state-" + state, "data-site-id": site.id, "data-state": state, "data-testid": "site-" + site.id},
+          h("span", {class: "live-dot", "aria-hidden": "true"}),
+          h("div", {class: "flex-grow-1 min-w-0"},
+            h("div", {class: "live-site-name", text: site.name}),
+            h("div", {class: "small text-muted"},
+              site.city ? [icon("geo-alt"), " ", site.city, " · "] : null,
+              plural(T.expected, site.expected_headcount))),
+          h("div", {class: "live-site-state"},
+            h("div", {class: "live-site-label", "data-site-state": site.id, "data-state": state, text: T.site_state[state] || state}),
+            since !== null && state !== "never" ? h("div", {class: "small text-muted", text: fmt(T.since, {time: clock(since)})}) : null));
+      })));
+    }
+    parts.push(h("div", {class: "live-room-line", "data-testid": "room-count"},
+      icon("door-open"), " ",
+      h("strong", {text: T.from_room + ": "}),
+      fmt(T.room_checked_in, {checked: room.checked_in, invited: room.invited}), " · ",
+      plural(T.room_people, room.checked_in_people)));
+    parts.push(h("div", {class: "small text-muted"}, icon("person-check"), " ", plural(T.people_online, S.presence.people_online)));
+    if (can("manage") && S.connections) {
+      parts.push(h("details", {class: "live-connections", "data-testid": "connections"},
+        h("summary", null, icon("hdd-network"), " ", T.connected_from, " (" + S.connections.length + ")"),
+        S.connections.length ? h("table", {class: "table table-sm mb-0 small"}, h("tbody", null, S.connections.map(function (c) {
+          return h("tr", null,
+            h("td", {class: "text-truncate", text: c.who}),
+            h("td", {class: "font-monospace", text: c.remote_addr || "—"}),
+            h("td", {class: "text-muted text-nowrap", text: fmt(T.connected_since, {time: clock(parseTime(c.connected_at))})}));
+        }))) : h("p", {class: "small text-muted mb-0", text: T.nobody_connected})));
+    }
+    var open = body.querySelector("details[open]") !== null;
+    fill(body, parts);
+    if (open) { var d = body.querySelector("details"); if (d) d.open = true; }
+  }
+
+  var renderedMessages = {};
+  function renderChat(reset) {
+    var list = byId("chat-list");
+    if (!list) return;
+    if (reset) { list.textContent = ""; renderedMessages = {}; }
+    var nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    var empty = list.querySelector(".live-empty");
+    if (empty && S.chat.length) empty.remove();
+    if (!S.chat.length && !list.children.length) list.appendChild(h("li", {class: "live-empty", text: T.no_messages}));
+    S.chat.forEach(function (m) {
+      if (renderedMessages[m.id]) return;
+      renderedMessages[m.id] = true;
+      var announcement = m.kind === "announcement";
+      list.appendChild(h("li", {class: "live-message" + (announcement ? " is-announcement" : ""), "data-message-id": m.id},
+        h("div", {class: "live-message-head"},
+          announcement ? h("span", {class: "badge text-bg-warning"}, icon("megaphone-fill"), " ", T.announcement) : null,
+          h("span", {class: "live-message-author", text: m.author}),
+          m.from === "site" ? icon("building") : null,
+          h("time", {class: "live-message-time", datetime: m.created_at, text: clock(parseTime(m.created_at))})),
+        h("div", {class: "live-message-body", text: m.body})));
+    });
+    while (list.children.length > 200) list.removeChild(list.firstChild);
+    if (nearBottom || reset) list.scrollTop = list.scrollHeight;
+    var closed = S.conference && (S.conference.status === "concluded" || S.conference.status === "archived");
+    var input = byId("chat-body");
+    if (input) {
+      input.disabled = !!closed && !can("announce");
+      input.placeholder = closed ? T.chat_closed : T.message_placeholder;
+    }
+    var send = document.querySelector("#chat-form [type=submit]");
+    if (send) send.disabled = !!closed;
+    var announce = byId("chat-announce");
+    if (announce) announce.classList.toggle("d-none", !can("announce"));
+  }
+
+  function setupChatForm() {
+    var form = byId("chat-form");
+    if (!form) return;
+    var input = byId("chat-body");
+    function post(name, buttonNode) {
+      var body = input.value.trim();
+      if (!body) { input.focus(); return; }
+      act(buttonNode, name, {body: body}).then(function (ack) {
+        // Clear only what was sent: the person may have typed the next one meanwhile.
+        if (ack.ok && input.value.trim() === body) { input.value = ""; input.focus(); }
+      });
+    }
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      post("chat_send", form.querySelector("[type=submit]"));
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        post("chat_send", form.querySelector("[type=submit]"));
+      }
+    });
+    var announce = byId("chat-announce");
+    if (announce) announce.addEventListener("click", function () { post("announce", announce); });
+  }
+
+  // --- rendering: the room display --------------------------------------------------------
+
+  function renderDisplayNow() {
+    var holder = byId("display-now");
+    if (!holder || !S.agenda || !S.conference) return;
+    var item = currentItem();
+    var next = nextPendingItem();
+    var parts = [];
+    if (item) {
+      parts.push(h("div", {class: "display-label"}, icon(item.status === "paused" ? "pause-circle" : "play-circle"), " ",
+        fmt(T.item_of, {pos: item.position, total: S.agenda.items.length}),
+        item.status === "paused" ? " · " + T.item_status.paused : ""));
+      parts.push(h("div", {class: "display-title", "data-testid": "display-title", text: item.title}));
+      if (item.presenter) parts.push(h("div", {class: "display-presenter"}, icon("person"), " ", item.presenter));
+      parts.push(h("div", {class: "display-timer", id: "display-timer", "data-testid": "display-timer"}));
+      parts.push(h("div", {class: "display-timer-note", id: "display-timer-note"}));
+    } else {
+      var status = S.conference.status;
+      parts.push(h("div", {class: "display-title display-muted", "data-testid": "display-title",
+        text: status === "live" ? T.no_current_item : (status === "concluded" || status === "archived" ? T.concluded : T.not_live_yet)}));
+    }
+    if (next) {
+      parts.push(h("div", {class: "display-next"}, h("span", {class: "display-label", text: T.next_item}),
+        h("span", {text: next.position + ". " + next.title}),
+        h("span", {class: "display-muted", "data-proj-start": next.id})));
+    }
+    fill(holder, parts);
+  }
+
+  function renderDisplayFloor() {
+    var speakerBox = byId("display-speaker");
+    var queueBox = byId("display-queue");
+    if (!S.floor) return;
+    var s = S.floor.speaking;
+    fill(speakerBox, s ? [
+      h("div", {class: "display-speaker-name", "data-testid": "display-speaker-name", text: s.who}),
+      h("div", {class: "display-speaker-meta"}, fromBadge(s), h("span", {class: "display-speaker-time", id: "speaker-time"}))
+    ] : h("div", {class: "display-muted", text: T.nobody_speaking}));
+    var queue = S.floor.queue;
+    fill(queueBox, queue.length ? queue.slice(0, 6).map(function (r) {
+      return h("li", null, h("span", {text: r.who}), " ", h("span", {class: "display-from"}, icon(r.from === "site" ? "building" : "people")));
+    }).concat(queue.length > 6 ? [h("li", {class: "display-muted", text: "+" + (queue.length - 6)})] : [])
+      : h("li", {class: "display-muted", text: T.queue_empty}));
+  }
+
+  function renderDisplaySites() {
+    var box = byId("display-sites");
+    if (!box || !S.presence) return;
+    var now = serverNow();
+    fill(box, S.presence.sites.length ? S.presence.sites.map(function (site) {
+      var state = siteState(site, now);
+      return h("li", {class: "state-" + state, "data-state": state, "data-site-state": site.id},
+        h("span", {class: "live-dot", "aria-hidden": "true"}),
+        h("span", {class: "display-site-name", text: site.name}),
+        h("span", {class: "display-site-count", text: String(site.expected_headcount)}, " ", icon("people")));
+    }) : h("li", {class: "display-muted", text: T.no_sites}));
+  }
+
+  // --- every second: timers, projections, presence ageing ------------------------------------
+
+  var lastPresenceAge = 0;
+  function tick() {
+    var now = serverNow();
+    var item = currentItem();
+    if (item) {
+      var elapsed = elapsedOf(item, now);
+      var remaining = item.planned_seconds - elapsed;
+      var over = remaining < 0;
+      setText(byId("now-elapsed"), duration(elapsed));
+      setText(byId("now-remaining"), (over ? "+" : "") + duration(remaining));
+      setText(byId("now-remaining-label"), over ? T.over_time : T.remaining);
+      var box = byId("now-remaining-box");
+      if (box) box.classList.toggle("is-over", over);
+      var bar = byId("now-progress");
+      if (bar) {
+        var ratio = item.planned_seconds ? Math.min(1, elapsed / item.planned_seconds) : 1;
+        bar.style.width = (ratio * 100).toFixed(1) + "%";
+        bar.classList.toggle("bg-danger", over);
+        bar.classList.toggle("bg-warning", !over && remaining < 60);
+      }
+      var timer = byId("display-timer");
+      if (timer) {
+        setText(timer, (over ? "+" : "") + duration(remaining));
+        timer.classList.toggle("is-over", over);
+        timer.classList.toggle("is-paused", item.status === "paused");
+        setText(byId("display-timer-note"), (over ? T.over_time : T.remaining) + " · " + T.elapsed + " " +
+          duration(elapsed) + " / " + duration(item.planned_seconds));
+      }
+    }
+    if (S.floor && S.floor.speaking) {
+      var granted = parseTime(S.floor.speaking.granted_at);
+      setText(byId("speaker-time"), granted === null ? "" : duration(Math.max(0, (now - granted) / 1000)));
+    }
+    var projected = projections(now);
+    document.querySelectorAll("[data-proj-start]").forEach(function (node) {
+      var p = projected.items[node.getAttribute("data-proj-start")];
+      if (p) setText(node, clock(p.start));
+    });
+    var endNode = byId("agenda-end");
+    if (endNode && S.conference && S.agenda && S.agenda.items.length) {
+      var scheduled = parseTime(S.agenda.planned_end || S.conference.ends_at);
+      var late = projected.end !== null && scheduled !== null && projected.end > scheduled + 60000;
+      setText(endNode, T.projected_end + " " + clock(projected.end) + " · " + T.scheduled_end + " " + clock(scheduled) +
+        (late ? " · " + T.later_than_planned : ""));
+      endNode.classList.toggle("text-danger", late);
+      endNode.classList.toggle("text-muted", !late);
+    }
+    setText(byId("display-clock"), clock(now));
+    // A site's "reconnecting" turns into "away" without a new event.
+    if (S.presence && now - lastPresenceAge > 5000) {
+      lastPresenceAge = now;
+      var changed = S.presence.sites.some(function (site) {
+        var node = document.querySelector("[data-site-state='" + site.id + "']");
+        var state = siteState(site, now);
+        return node && node.dataset.state !== state;
+      });
+      if (changed) renderPresence();
+    }
+  }
+
+  // --- start ---------------------------------------------------------------------------------
+
+  setupChatForm();
+  var fullscreen = byId("display-fullscreen");
+  if (fullscreen) {
+    fullscreen.addEventListener("click", function () {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen();
+    });
+  }
+  setInterval(tick, 1000);
+
+  // For the browser tests and for support: what the page applied last.
+  window.liveRoom = {
+    state: S,
+    socket: socket,
+    get seq() { return S.seq; }
+  };
+})();
