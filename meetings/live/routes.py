@@ -219,6 +219,8 @@ def ui_strings() -> dict:
         ),
         "cannot_join": _("You cannot join the live room: %(message)s"),
         "link_closed": _("This link no longer works. Ask the organizers for a new one."),
+        "link_revoked": _("The organizers closed this link."),
+        "link_renewed": _("This link was replaced by a new one."),
         "close": _("Close"),
     }
 

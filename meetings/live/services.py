@@ -216,7 +216,7 @@ def renew_site_link(*, actor: User, conference: Conference, site: Site, valid_da
     site.revoked_at = None
     db.session.flush()
     audit.record(db.session, actor, "site.renew", site)
-    _drop_site_connections(site, _l("This link was replaced by a new one."))
+    _drop_site_connections(site, "renewed", _l("This link was replaced by a new one."))
     publish_presence(conference)
     return site
 
@@ -226,20 +226,23 @@ def revoke_site(*, actor: User, conference: Conference, site: Site) -> Site:
     if site.revoked_at is None:
         site.revoked_at = utcnow()
         audit.record(db.session, actor, "site.revoke", site)
-    _drop_site_connections(site, _l("The organizers closed this link."))
+    _drop_site_connections(site, "revoked", _l("The organizers closed this link."))
     publish_presence(conference)
     return site
 
 
-def _drop_site_connections(site: Site, notice) -> None:
-    """After the commit, tell each of the site's sockets why (a "revoked" message), then close it."""
+def _drop_site_connections(site: Site, reason: str, notice) -> None:
+    """After the commit, tell each of the site's sockets why (a "revoked" message), then close it.
+
+    The reason is a code the page words in the site's own language; the message is
+    in the organizer's, for other clients."""
     from meetings.live import sockets  # the socket layer cuts the sockets after the commit
 
     sids = list(
         db.session.scalars(select(LiveConnection.sid).where(LiveConnection.site_id == site.id))
     )
     db.session.execute(delete(LiveConnection).where(LiveConnection.site_id == site.id))
-    sockets.disconnect_after_commit(sids, {"message": str(notice)})
+    sockets.disconnect_after_commit(sids, {"reason": reason, "message": str(notice)})
 
 
 def list_sites(conference: Conference) -> list[Site]:

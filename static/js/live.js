@@ -293,7 +293,11 @@
   socket.on("revoked", function (data) {
     cutOff = true;
     setConnection("offline");
-    fatal((data && data.message ? data.message + " " : "") + T.link_closed);
+    // Worded in this page's language: the server's message is in the organizer's.
+    var why = data && data.reason === "revoked" ? T.link_revoked
+      : data && data.reason === "renewed" ? T.link_renewed
+      : (data && data.message) || "";
+    fatal((why ? why + " " : "") + T.link_closed);
   });
 
   setInterval(function () {
