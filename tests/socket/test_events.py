@@ -140,7 +140,9 @@ def test_an_event_by_one_client_reaches_the_others_with_consecutive_seq(room, so
     # The log holds the very same events.
     _db.session.rollback()
     logged = _db.session.scalars(
-        select(LiveEvent).where(LiveEvent.conference_id == room.id, LiveEvent.seq > start)
+        select(LiveEvent)
+        .where(LiveEvent.conference_id == room.id, LiveEvent.seq > start)
+        .order_by(LiveEvent.seq)
     ).all()
     assert [e.as_message() for e in logged] == [
         {k: e[k] for k in ("seq", "type", "data")} for e in at_site
@@ -293,7 +295,7 @@ def state_of(conference_id: int) -> dict:
     _db.session.expire_all()
     conference = _db.session.get(Conference, conference_id)
     items = _db.session.scalars(
-        select(AgendaItem).where(AgendaItem.conference_id == conference_id)
+        select(AgendaItem).where(AgendaItem.conference_id == conference_id).order_by(AgendaItem.id)
     ).all()
     return {
         "seq": conference.live_seq,

@@ -589,7 +589,9 @@ def test_a_status_change_and_a_check_in_publish_to_the_room(room):
         actor=room.secretary, conference=room.conference, participant=room.delegate_participant
     )
     published = db.session.scalars(
-        select(LiveEvent).where(LiveEvent.conference_id == room.id, LiveEvent.seq > seq)
+        select(LiveEvent)
+        .where(LiveEvent.conference_id == room.id, LiveEvent.seq > seq)
+        .order_by(LiveEvent.seq)
     ).all()
     assert [e.type for e in published] == ["conference", "presence"]
     assert published[0].payload["conference"]["status"] == "live"
