@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     from meetings import models  # noqa: F401 - every table on the metadata
 
     _init_extensions(app)
+    trust_proxies(app)
     _register_blueprints(app)
 
     from meetings.errors import register_error_handlers
@@ -66,6 +67,17 @@ def create_app(config: dict | None = None) -> Flask:
     cli.init_app(app)
     _register_hooks(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, take the client's address from X-Forwarded-*.
+
+    Outermost, so the Socket.IO handshake sees the same address as the pages."""
+    count = app.config["PROXY_COUNT"]
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -46,6 +46,10 @@ def from_environment(instance_path: Path) -> dict:
         "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
         "SEED_ON_EMPTY": _bool("SEED_ON_EMPTY", True),
+        # How many reverse proxies (nginx) stand in front: their X-Forwarded-* headers
+        # are then trusted, so rate limits, the audit log and the presence board see
+        # the real client address. 0: trust none (served directly).
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(25 * 1024 * 1024))),
         "MAX_UPLOAD_BYTES": int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),
