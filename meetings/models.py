@@ -3,9 +3,29 @@
 from meetings.accounts.models import ApiToken, AuditEntry, Unit, User
 from meetings.agenda.models import AgendaDocument, AgendaItem
 from meetings.conferences.models import Conference, Participant
+from meetings.drafts.models import (
+    AdoptionVote,
+    Ballot,
+    Circulation,
+    Comment,
+    Disposition,
+    Draft,
+    DraftVersion,
+    Paragraph,
+    Recipient,
+)
 from meetings.live.models import ChatMessage, FloorRequest, LiveConnection, LiveEvent, Site
 
 __all__ = [
+    "AdoptionVote",
+    "Ballot",
+    "Circulation",
+    "Comment",
+    "Disposition",
+    "Draft",
+    "DraftVersion",
+    "Paragraph",
+    "Recipient",
     "AgendaDocument",
     "AgendaItem",
     "ApiToken",

@@ -1,0 +1,1 @@
+"""Draft reports: versions with stable paragraphs, circulation, comments, dispositions."""
