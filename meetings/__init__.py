@@ -161,6 +161,8 @@ def _register_blueprints(app: Flask) -> None:
     from meetings.agenda.routes import bp as agenda_bp
     from meetings.api import register_api
     from meetings.conferences.routes import bp as conferences_bp
+    from meetings.drafts.circulation_routes import bp as circulation_bp
+    from meetings.drafts.routes import bp as drafts_bp
     from meetings.live.routes import bp as live_bp
     from meetings.live.site_routes import bp as sites_bp
 
@@ -168,8 +170,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(conferences_bp)
     app.register_blueprint(agenda_bp)
+    app.register_blueprint(drafts_bp)
     app.register_blueprint(live_bp)
     app.register_blueprint(sites_bp)
+    app.register_blueprint(circulation_bp)
     register_api(app)
 
 

@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(setup_command)
+    app.cli.add_command(send_reminders_command)
 
 
 @click.command("seed")
@@ -79,3 +80,17 @@ def create_user_command(email, full_name, unit_code, role, locale, password) -> 
         details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in error.field_errors.items())
         raise click.ClickException(details or str(error.message)) from error
     click.echo(f"Created {user.email} ({role}) in {unit.code}.")
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders_command() -> None:
+    """Remind the units whose answer to a circulated draft is due within 48 hours or overdue.
+
+    Run it from cron (hourly, say): a unit is reminded at most once a day. Mail goes out
+    when MAIL_SERVER is configured; the inbox shows the reminder in any case."""
+    from meetings.drafts import circulation
+
+    with unit_of_work():
+        count = circulation.send_reminders()
+    click.echo(f"Reminders sent: {count}")

@@ -173,3 +173,41 @@ def _load_conference(
                 answer=entry["answer"],
                 substitute_name=entry.get("substitute_name"),
             )
+    _load_drafts(spec.get("drafts", []), conference, units, users, counts)
+
+
+def _load_drafts(
+    specs: list[dict], conference: Conference, units: dict[str, Unit], users: dict, counts: dict
+) -> None:
+    """The seed's draft reports: the first version creates the draft, the others follow."""
+    from meetings.drafts import services as drafts
+    from meetings.drafts.models import Draft
+
+    existing = set(
+        db.session.scalars(select(Draft.title).where(Draft.conference_id == conference.id))
+    )
+    for spec in specs:
+        if spec["title"] in existing:
+            continue
+        author = users[spec["author"]]
+        first, *later = spec["versions"]
+        draft = drafts.create_draft(
+            actor=author,
+            conference=conference,
+            data={
+                "title": spec["title"],
+                "drafting_unit_id": units[spec["unit"]].id,
+                "comments_shared": spec.get("comments_shared", False),
+                "text": first["text"],
+                "note": first.get("note"),
+            },
+        )
+        for version in later:
+            drafts.save_version(
+                actor=author,
+                draft=draft,
+                conference=conference,
+                text_value=version["text"],
+                note=version.get("note"),
+            )
+        counts["drafts"] = counts.get("drafts", 0) + 1

@@ -12,7 +12,17 @@ PREFIX = "/api/v1"
 
 
 def register_api(app: Flask) -> None:
-    from meetings.api import agenda, conferences, floor, participants, sites, units, users
+    from meetings.api import (
+        agenda,
+        circulation,
+        conferences,
+        drafts,
+        floor,
+        participants,
+        sites,
+        units,
+        users,
+    )
     from meetings.extensions import api
 
     _document_error_body(api)
@@ -34,11 +44,13 @@ def register_api(app: Flask) -> None:
         url_prefix=f"{PREFIX}/conferences/<int:conference_id>/sites",
         parameters=[sites.CONFERENCE_PARAMETER],
     )
+    api.register_blueprint(drafts.blp, url_prefix=PREFIX)
     api.register_blueprint(
         floor.blp,
         url_prefix=f"{PREFIX}/conferences/<int:conference_id>/floor",
         parameters=[floor.CONFERENCE_PARAMETER],
     )
+    api.register_blueprint(circulation.blp, url_prefix=PREFIX)
 
 
 def _document_error_body(api) -> None:

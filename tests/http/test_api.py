@@ -388,6 +388,14 @@ EXPECTED_OPERATIONS = {
     "/api/v1/conferences/{conference_id}/sites/{site_id}": {"get", "patch"},
     "/api/v1/conferences/{conference_id}/sites/{site_id}/renew": {"post"},
     "/api/v1/conferences/{conference_id}/sites/{site_id}/revoke": {"post"},
+    "/api/v1/drafts/{draft_id}/circulations": {"get", "post"},
+    "/api/v1/circulations/{circulation_id}/answer": {"post"},
+    "/api/v1/inbox": {"get"},
+    "/api/v1/conferences/{conference_id}/drafts": {"get", "post"},
+    "/api/v1/drafts/{draft_id}": {"get"},
+    "/api/v1/drafts/{draft_id}/versions": {"get", "post"},
+    "/api/v1/drafts/{draft_id}/versions/{number}": {"get"},
+    "/api/v1/drafts/{draft_id}/diff": {"get"},
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
