@@ -95,7 +95,9 @@ def room_path(scene: Scene, page: str = "live") -> str:
 
 
 def connected(page) -> None:
+    """Connected and synced: the socket is up and the page shows the server's state."""
     expect(page.locator("[data-testid='connection']")).to_have_attribute("data-state", "connected")
+    page.wait_for_function("() => window.liveRoom && window.liveRoom.seq !== null")
 
 
 def in_english(page) -> None:
