@@ -743,7 +743,7 @@ def _queries_for_page(db, make, client, login_as, query_counter, people, units):
 def test_conference_page_query_count_does_not_grow(db, make, client, login_as, query_counter):
     small = _queries_for_page(db, make, client, login_as, query_counter, 9, 9)
     big = _queries_for_page(db, make, client, login_as, query_counter, 100, 100)
-    assert big <= 12, big
+    assert big <= 13, big  # 12 for the page, 1 for the inbox badge of the navbar
     assert big == small
 
 

@@ -387,7 +387,7 @@ def test_the_sites_card_keeps_the_conference_page_within_its_query_budget(
             _queries(client, login_as, query_counter, organizer, f"/conferences/{conference_id}")
         )
     assert counts[0] == counts[1], counts
-    assert counts[1] <= 12, counts
+    assert counts[1] <= 13, counts  # 12 for the page, 1 for the navbar's inbox badge
 
 
 def test_the_sites_page_takes_the_same_number_of_queries_whatever_the_number_of_sites(
