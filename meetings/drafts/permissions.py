@@ -22,8 +22,9 @@ def recipient_unit_ids(version: DraftVersion) -> set[int]:
     return {r.unit_id for c in version.circulations for r in c.recipients}
 
 
-def can_see_version(user: User | None, draft: Draft, version: DraftVersion,
-                    conference: Conference) -> bool:
+def can_see_version(
+    user: User | None, draft: Draft, version: DraftVersion, conference: Conference
+) -> bool:
     """Only the units a version was circulated to see it; the drafters and organizers see all."""
     if user is None or not user.is_authenticated:
         return False
