@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from meetings import uploads
 from meetings.agenda import services
 from meetings.agenda.forms import AddItemForm, ItemForm, posted_int
 from meetings.agenda.models import ItemStatus
@@ -113,7 +114,7 @@ def _render(
         alerts=alerts or [],
         ITEM_STATUS_LABELS=ITEM_STATUS_LABELS,
         accept=services.ACCEPT,
-        max_upload=services.max_upload_bytes(),
+        max_upload=uploads.max_upload_bytes(),
     )
     return page, status
 
@@ -292,7 +293,7 @@ def move_item(conference_id, item_id):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
-    limit = services.max_upload_bytes() // (1024 * 1024)
+    limit = uploads.max_upload_bytes() // (1024 * 1024)
     message = _(
         "The file is too large: at most %(limit)d MB per file. Nothing was stored.", limit=limit
     )

@@ -12,25 +12,22 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import unicodedata
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.exc import InvalidRequestError
-from sqlalchemy.orm import Session
 
-from meetings import audit, validation
+from meetings import audit, uploads, validation
 from meetings.accounts.models import User
 from meetings.agenda.models import AgendaDocument, AgendaItem, ItemStatus
 from meetings.conferences import services as conferences
 from meetings.conferences.models import Conference, ConferenceStatus
-from meetings.db import after_commit, utcnow
+from meetings.db import utcnow
 from meetings.errors import (
     ConflictError,
     InvalidStateError,
@@ -42,7 +39,6 @@ from meetings.extensions import db
 
 EDITABLE_STATES = (ConferenceStatus.draft, ConferenceStatus.scheduled, ConferenceStatus.live)
 MAX_MINUTES = 480
-DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
 CHUNK = 64 * 1024
 
 STALE_AGENDA = _l(
@@ -325,7 +321,7 @@ def delete_item(*, actor: User, conference: Conference, item: AgendaItem, versio
     db.session.delete(item)
     db.session.flush()
     _renumber([other for other in items_of(conference) if other.id != item.id])
-    _remove_files_after_commit(files)
+    uploads.remove_files_after_commit(files)
     _publish(conference)
 
 
@@ -415,32 +411,6 @@ MAX_MANIFEST = 1024 * 1024
 ACCEPT = ",".join(ALLOWED_TYPES)
 
 
-def max_upload_bytes() -> int:
-    return int(current_app.config.get("MAX_UPLOAD_BYTES") or DEFAULT_MAX_UPLOAD)
-
-
-def upload_folder() -> Path:
-    folder = current_app.config.get("UPLOAD_FOLDER") or os.path.join(
-        current_app.instance_path, "uploads"
-    )
-    path = Path(folder)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _clean_filename(filename) -> str:
-    """The name as the person knows it (Vietnamese kept), without any path or control chars."""
-    name = filename if isinstance(filename, str) else ""
-    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
-    if not name:
-        raise ValidationError.on("file", _l("Choose a file to upload."))
-    if len(name) > 255:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[: 255 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else name[:255]
-    return name
-
-
 def _sniff_zip(path: Path, content_type: str) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
@@ -465,10 +435,6 @@ def _content_matches(path: Path, head: bytes, content_type: str) -> bool:
     return head.startswith(b"PK\x03\x04") and _sniff_zip(path, content_type)
 
 
-def _format_size(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
-
-
 def add_document(
     *, actor: User, conference: Conference, item: AgendaItem, filename, stream: BinaryIO
 ) -> AgendaDocument:
@@ -480,7 +446,7 @@ def add_document(
     _require_editor(actor, conference)
     if item.conference_id != conference.id:
         raise NotFoundError(_l("This agenda item does not exist (any more)."))
-    name = _clean_filename(filename)
+    name = uploads.clean_filename(filename)
     extension = os.path.splitext(name)[1].lower()
     if extension not in ALLOWED_TYPES:
         raise ValidationError.on(
@@ -492,8 +458,8 @@ def add_document(
             ),
         )
     content_type, kind = ALLOWED_TYPES[extension]
-    limit = max_upload_bytes()
-    folder = upload_folder()
+    limit = uploads.max_upload_bytes()
+    folder = uploads.upload_folder()
     storage_key = secrets.token_hex(24)
     partial = folder / f".{storage_key}.part"
     digest, size, head = hashlib.sha256(), 0, b""
@@ -507,7 +473,7 @@ def add_document(
                         _l(
                             "“%(name)s” is too large: at most %(limit)s per file.",
                             name=name,
-                            limit=_format_size(limit),
+                            limit=uploads.format_size(limit),
                         ),
                     )
                 if len(head) < 16:
@@ -531,7 +497,7 @@ def add_document(
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    _remove_on_rollback(storage_key)
+    uploads.remove_on_rollback(storage_key)
     document = AgendaDocument(
         item_id=item.id,
         filename=name,
@@ -565,7 +531,7 @@ def delete_document(*, actor: User, conference: Conference, document: AgendaDocu
     key = document.storage_key
     document.item.documents.remove(document)
     db.session.flush()
-    _remove_files_after_commit([key])
+    uploads.remove_files_after_commit([key])
     _publish(conference)
 
 
@@ -586,42 +552,7 @@ def can_download(
 
 
 def document_path(document: AgendaDocument) -> Path:
-    path = upload_folder() / document.storage_key
+    path = uploads.upload_folder() / document.storage_key
     if not path.is_file():
         raise NotFoundError(_l("The file of this document is missing; ask the organizers."))
     return path
-
-
-# --- files follow the transaction ------------------------------------------------------
-
-PENDING_FILES = "meetings.agenda.pending_files"
-
-
-def _remove_on_rollback(storage_key: str) -> None:
-    """A stored file whose row is never committed is removed when the transaction ends."""
-    db.session.info.setdefault(PENDING_FILES, []).append(str(upload_folder() / storage_key))
-
-
-def _remove_files_after_commit(storage_keys: list[str]) -> None:
-    if not storage_keys:
-        return
-    paths = [upload_folder() / key for key in storage_keys]
-
-    def remove():
-        for path in paths:
-            path.unlink(missing_ok=True)
-
-    after_commit(db.session, remove)
-
-
-@event.listens_for(Session, "after_commit")
-def _keep_committed_files(session: Session) -> None:
-    session.info.pop(PENDING_FILES, None)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _drop_uncommitted_files(session: Session, transaction) -> None:
-    if transaction.parent is not None:
-        return
-    for path in session.info.pop(PENDING_FILES, []):
-        Path(path).unlink(missing_ok=True)

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from meetings import uploads
 from meetings.agenda import services as agenda
 from meetings.conferences import services as conferences
 from meetings.db import unit_of_work
@@ -47,7 +48,7 @@ def _int_arg(name: str) -> int | None:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
-    limit = agenda.max_upload_bytes() // (1024 * 1024)
+    limit = uploads.max_upload_bytes() // (1024 * 1024)
     message = _(
         "The file is too large: at most %(limit)d MB per file. Nothing was stored.", limit=limit
     )
@@ -124,7 +125,7 @@ def new(conference_id):
         conference=conference,
         form=form,
         alerts=alerts,
-        max_upload=agenda.max_upload_bytes(),
+        max_upload=uploads.max_upload_bytes(),
     ), status
 
 
@@ -200,7 +201,7 @@ def new_version(draft_id):
         latest=latest,
         form=form,
         alerts=alerts,
-        max_upload=agenda.max_upload_bytes(),
+        max_upload=uploads.max_upload_bytes(),
     ), status
 
 

@@ -20,9 +20,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from meetings import audit, validation
+from meetings import audit, uploads, validation
 from meetings.accounts.models import Unit, User
-from meetings.agenda import services as uploads
 from meetings.agenda.models import AgendaItem
 from meetings.conferences import services as conferences
 from meetings.conferences.models import Conference
@@ -228,7 +227,7 @@ def _store_docx(upload: Upload) -> tuple[list[text.Block], dict]:
     """
     if upload is None or upload.stream is None or not upload.filename:
         raise ValidationError.on("file", _l("Choose a file to upload."))
-    name = uploads._clean_filename(upload.filename)
+    name = uploads.clean_filename(upload.filename)
     if os.path.splitext(name)[1].lower() != ".docx":
         raise ValidationError.on(
             "file", _l("“%(name)s” is not a Word (.docx) file. Save it as .docx first.", name=name)
@@ -241,7 +240,7 @@ def _store_docx(upload: Upload) -> tuple[list[text.Block], dict]:
             _l(
                 "“%(name)s” is too large: at most %(limit)s per file.",
                 name=name,
-                limit=uploads._format_size(limit),
+                limit=uploads.format_size(limit),
             ),
         )
     if not data:
@@ -275,7 +274,7 @@ def _store_docx(upload: Upload) -> tuple[list[text.Block], dict]:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    uploads._remove_on_rollback(storage_key)
+    uploads.remove_on_rollback(storage_key)
     return blocks, {
         "original_filename": name,
         "original_storage_key": storage_key,
