@@ -200,6 +200,8 @@ class Disposition(Base):
     apply_suggestion: Mapped[bool] = mapped_column(Boolean, default=False)
     # An explained comment its author still contests: a discussion point at the meeting.
     challenged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The version the accepted suggestion was written into (None: not applied yet).
+    applied_in_id: Mapped[Optional[int]] = mapped_column(ForeignKey("draft_versions.id"))
     decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
 
