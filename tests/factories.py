@@ -127,3 +127,86 @@ def participant(
     db.session.add(obj)
     db.session.flush()
     return obj
+
+
+def draft(
+    conference: Conference,
+    drafting_unit: Unit,
+    paragraphs: list[str] | None = None,
+    title: str = "Báo cáo sơ kết công tác cải cách hành chính",
+    **fields,
+):
+    """A draft with version 1 made of `paragraphs` (anchors p1, p2, ...)."""
+    from meetings.drafts.models import Draft, DraftVersion, Paragraph
+
+    texts = paragraphs or [
+        "I. Kết quả đạt được",
+        "Công tác cải cách hành chính được triển khai đồng bộ.",
+        "Việc ứng dụng công nghệ thông tin còn chậm.",
+    ]
+    obj = Draft(conference_id=conference.id, title=title, drafting_unit=drafting_unit, **fields)
+    db.session.add(obj)
+    db.session.flush()
+    version = DraftVersion(draft=obj, number=1)
+    version.paragraphs = [
+        Paragraph(position=n, anchor=f"p{n}", text=body) for n, body in enumerate(texts, start=1)
+    ]
+    db.session.add(version)
+    db.session.flush()
+    db.session.refresh(obj)
+    return obj
+
+
+def circulation(
+    version,
+    units: list[Unit],
+    deadline: datetime | None = None,
+    allow_late: bool = False,
+):
+    """`version` sent to `units`, due in three days unless told."""
+    from meetings.drafts.models import Circulation, Recipient
+
+    obj = Circulation(
+        version=version,
+        deadline=deadline or datetime.now(UTC).replace(microsecond=0) + timedelta(days=3),
+        allow_late=allow_late,
+    )
+    obj.recipients = [Recipient(unit=unit) for unit in units]
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def comment(
+    version,
+    author: User,
+    anchor: str | None = None,
+    body: str = "Đề nghị bổ sung số liệu.",
+    **fields,
+):
+    """A top-level comment (or a reply with parent=...) by `author` for their unit."""
+    from meetings.drafts.models import Comment
+
+    parent = fields.pop("parent", None)
+    obj = Comment(
+        draft_id=version.draft_id,
+        version_id=version.id,
+        anchor=anchor or (parent.anchor if parent is not None else version.paragraphs[0].anchor),
+        body=body,
+        author_id=author.id,
+        unit_id=author.unit_id,
+        parent_id=parent.id if parent is not None else None,
+        **fields,
+    )
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def disposition(comment, decision: str = "accepted", reason: str = "Tiếp thu.", **fields):
+    from meetings.drafts.models import Decision, Disposition
+
+    obj = Disposition(comment_id=comment.id, decision=Decision(decision), reason=reason, **fields)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
