@@ -210,3 +210,76 @@ def disposition(comment, decision: str = "accepted", reason: str = "Tiếp thu."
     db.session.add(obj)
     db.session.flush()
     return obj
+
+
+BUSY_TEXT = (
+    "Công tác cải cách hành chính được triển khai đồng bộ, đạt nhiều kết quả tích cực; "
+    "việc ứng dụng công nghệ thông tin tại các vụ, đơn vị còn chậm so với kế hoạch."
+)
+
+
+def busy_draft(
+    conference: Conference, paragraphs: int = 300, top_level: int = 800, replies: int = 200
+):
+    """A draft of `paragraphs` paragraphs circulated to ten units, with `top_level` comments
+    from their members (a third suggestions on a quoted span, every other one disposed) and
+    `replies` replies by the drafting unit: the draft page's worst case (bench, query tests)."""
+    from meetings.drafts.models import Comment, CommentKind, Decision, Disposition
+
+    drafting = unit()
+    drafter = user(unit=drafting)
+    units = [unit() for _ in range(10)]
+    members = [user(unit=u) for u in units]
+    obj = draft(
+        conference,
+        drafting,
+        [f"{n}. {BUSY_TEXT}" for n in range(1, paragraphs + 1)],
+        title=f"Dự thảo có {top_level + replies} góp ý",
+    )
+    version = obj.latest
+    circulation(version, units)
+    anchors = [p.anchor for p in version.paragraphs]
+    tops = []
+    for i in range(top_level):
+        author = members[i % len(members)]
+        suggestion = i % 3 == 0
+        tops.append(
+            Comment(
+                draft_id=obj.id,
+                version_id=version.id,
+                anchor=anchors[(i * 7) % len(anchors)],
+                kind=CommentKind.suggestion if suggestion else CommentKind.remark,
+                quote="còn chậm" if suggestion else None,
+                suggested_text="chưa đạt yêu cầu" if suggestion else None,
+                body=f"Đề nghị **làm rõ** số liệu tại đoạn này (ý kiến số {i + 1}).",
+                author_id=author.id,
+                unit_id=author.unit_id,
+            )
+        )
+    db.session.add_all(tops)
+    db.session.flush()
+    decisions = (Decision.accepted, Decision.explained, Decision.partly_accepted)
+    db.session.add_all(
+        Disposition(
+            comment_id=c.id,
+            decision=decisions[i % 3],
+            reason="Tiếp thu và chỉnh sửa trong dự thảo lần sau.",
+            decided_by_id=drafter.id,
+        )
+        for i, c in enumerate(tops)
+        if i % 2 == 0
+    )
+    db.session.add_all(
+        Comment(
+            draft_id=obj.id,
+            version_id=version.id,
+            anchor=tops[(i * 3) % len(tops)].anchor,
+            body="Đơn vị soạn thảo xin trao đổi thêm về ý kiến này.",
+            parent_id=tops[(i * 3) % len(tops)].id,
+            author_id=drafter.id,
+            unit_id=drafter.unit_id,
+        )
+        for i in range(replies if tops else 0)
+    )
+    db.session.flush()
+    return obj

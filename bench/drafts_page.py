@@ -1,0 +1,128 @@
+"""Render time of a draft page with 300 paragraphs and 1,000 comments, against the same
+page with no comments (the baseline).
+
+    .venv/bin/python bench/drafts_page.py [--runs 40] [--database-url URL]
+
+Builds its own database (a temporary SQLite file unless --database-url is given;
+the tables are created, filled, and dropped at the end): one conference, a
+drafting unit, ten recipient units, two drafts of 300 paragraphs each, both
+circulated to the ten units. The commented draft gets 1,000 comments from the
+units: 800 top-level (a third of them suggestions on a quoted span, half of the
+rest with the drafting unit's disposition) and 200 replies. Logs in as the
+organizer (who sees every comment) and times GET /drafts/<id> through the WSGI
+test client, so the figures are the app's own work: routing, queries, Markdown
+of the comments, template. Prints a table and, last, one line of JSON with
+every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import event  # noqa: E402
+
+from meetings import create_app  # noqa: E402
+from meetings.config import TEST_OVERRIDES  # noqa: E402
+from meetings.extensions import db  # noqa: E402
+from tests import factories  # noqa: E402
+
+PARAGRAPHS = 300
+TOP_LEVEL = 800
+REPLIES = 200
+
+
+def build():
+    organizer = factories.organizer()
+    conference = factories.conference(organizer=organizer)
+    plain = factories.busy_draft(conference, paragraphs=PARAGRAPHS, top_level=0, replies=0)
+    commented = factories.busy_draft(
+        conference, paragraphs=PARAGRAPHS, top_level=TOP_LEVEL, replies=REPLIES
+    )
+    db.session.commit()
+    return organizer, plain.id, commented.id
+
+
+def measure(app, organizer, draft_id: int, runs: int) -> dict:
+    client = app.test_client()
+    client.post("/login", data={"email": organizer.email, "password": factories.PASSWORD})
+    url = f"/drafts/{draft_id}"
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    for _ in range(3):  # warm-up: template compilation, caches
+        assert client.get(url).status_code == 200
+    event.listen(db.engine, "before_cursor_execute", listener)
+    response = client.get(url)
+    event.remove(db.engine, "before_cursor_execute", listener)
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    packed = client.get(url, headers={"Accept-Encoding": "gzip"})
+    timings.sort()
+    return {
+        "median_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 2),
+        "queries": len(statements),
+        "bytes": len(response.get_data()),
+        "gzip_bytes": len(packed.get_data()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.sqlite3"
+    app = create_app({**TEST_OVERRIDES, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        try:
+            organizer, plain_id, commented_id = build()
+            results = {
+                "no_comments": measure(app, organizer, plain_id, args.runs),
+                "comments_1000": measure(app, organizer, commented_id, args.runs),
+            }
+        finally:
+            db.session.remove()
+            db.drop_all()
+    base, big = results["no_comments"], results["comments_1000"]
+    print(
+        f"{'page (300 paragraphs)':<34}{'median ms':>10}{'p95 ms':>10}{'queries':>9}{'bytes':>10}{'gzip':>8}"
+    )
+    for label, r in results.items():
+        print(
+            f"{'draft page, ' + label:<34}{r['median_ms']:>10}{r['p95_ms']:>10}"
+            f"{r['queries']:>9}{r['bytes']:>10}{r['gzip_bytes']:>8}"
+        )
+    print(
+        f"ratio 1000/0 comments: {big['median_ms'] / base['median_ms']:.2f}x time, "
+        f"{big['queries'] - base['queries']:+d} queries"
+    )
+    print(
+        json.dumps(
+            {
+                "bench": "drafts_page",
+                "dialect": url.split(":")[0],
+                "runs": args.runs,
+                "paragraphs": PARAGRAPHS,
+                "comments": TOP_LEVEL + REPLIES,
+                **results,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
