@@ -13,6 +13,7 @@ import os
 import secrets
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,6 +26,7 @@ from meetings.accounts.models import Unit, User
 from meetings.agenda.models import AgendaItem
 from meetings.conferences import services as conferences
 from meetings.conferences.models import Conference
+from meetings.db import utcnow
 from meetings.drafts import permissions, text
 from meetings.drafts.models import (
     Circulation,
@@ -286,7 +288,14 @@ def _store_docx(upload: Upload) -> tuple[list[text.Block], dict]:
 
 
 def _add_version(
-    *, actor: User, draft: Draft, blocks: list[text.Block], note, source, original: dict | None
+    *,
+    actor: User,
+    draft: Draft,
+    blocks: list[text.Block],
+    note,
+    source,
+    original: dict | None,
+    now: datetime | None = None,
 ) -> DraftVersion:
     if len(blocks) > MAX_PARAGRAPHS:
         raise ValidationError.on(
@@ -309,6 +318,7 @@ def _add_version(
         source=source,
         note=note,
         created_by_id=actor.id,
+        created_at=now or utcnow(),
         **(original or {}),
     )
     version.paragraphs = [
@@ -346,7 +356,12 @@ def _content(text_value, upload: Upload | None):
 
 
 def create_draft(
-    *, actor: User, conference: Conference, data: dict, upload: Upload | None = None
+    *,
+    actor: User,
+    conference: Conference,
+    data: dict,
+    upload: Upload | None = None,
+    now: datetime | None = None,
 ) -> Draft:
     """A new draft with its first version, written as Markdown or uploaded as .docx."""
     if not can_create(actor, conference):
@@ -370,11 +385,18 @@ def create_draft(
         agenda_item_id=agenda_item_id,
         comments_shared=bool(data.get("comments_shared")),
         created_by_id=actor.id,
+        created_at=now or utcnow(),
     )
     db.session.add(draft)
     db.session.flush()
     version = _add_version(
-        actor=actor, draft=draft, blocks=blocks, note=note, source=source, original=original
+        actor=actor,
+        draft=draft,
+        blocks=blocks,
+        note=note,
+        source=source,
+        original=original,
+        now=now,
     )
     audit.record(
         db.session,
@@ -397,6 +419,7 @@ def save_version(
     text_value=None,
     upload: Upload | None = None,
     note=None,
+    now: datetime | None = None,
 ) -> DraftVersion:
     """A new immutable numbered version; anchors carried from the latest version."""
     if not permissions.can_manage(actor, draft, conference):
@@ -417,7 +440,13 @@ def save_version(
             _l("Nothing changed since version %(n)d: no new version was made.", n=latest.number),
         )
     version = _add_version(
-        actor=actor, draft=draft, blocks=blocks, note=note, source=source, original=original
+        actor=actor,
+        draft=draft,
+        blocks=blocks,
+        note=note,
+        source=source,
+        original=original,
+        now=now,
     )
     audit.record(
         db.session,
