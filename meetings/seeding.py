@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -179,35 +179,126 @@ def _load_conference(
 def _load_drafts(
     specs: list[dict], conference: Conference, units: dict[str, Unit], users: dict, counts: dict
 ) -> None:
-    """The seed's draft reports: the first version creates the draft, the others follow."""
+    """The seed's draft reports, replayed in order: each version is written, circulated,
+    commented on and answered, and the drafting unit answers the comments before the
+    next version (which carries the open comments to their paragraphs)."""
     from meetings.drafts import services as drafts
     from meetings.drafts.models import Draft
 
     existing = set(
         db.session.scalars(select(Draft.title).where(Draft.conference_id == conference.id))
     )
+    items = {item.position: item.id for item in conference.agenda_items}
     for spec in specs:
         if spec["title"] in existing:
             continue
         author = users[spec["author"]]
-        first, *later = spec["versions"]
-        draft = drafts.create_draft(
-            actor=author,
-            conference=conference,
-            data={
-                "title": spec["title"],
-                "drafting_unit_id": units[spec["unit"]].id,
-                "comments_shared": spec.get("comments_shared", False),
-                "text": first["text"],
-                "note": first.get("note"),
+        draft = None
+        for version_spec in spec["versions"]:
+            round_ = version_spec.get("circulation")
+            if version_spec.get("written_at"):
+                written = _seed_time(version_spec["written_at"], conference)
+            elif round_:
+                written = _seed_time(round_["sent_at"], conference) - timedelta(hours=20)
+            else:
+                written = None
+            if draft is None:
+                draft = drafts.create_draft(
+                    actor=author,
+                    conference=conference,
+                    data={
+                        "title": spec["title"],
+                        "drafting_unit_id": units[spec["unit"]].id,
+                        "agenda_item_id": items.get(spec.get("agenda_item")),
+                        "comments_shared": spec.get("comments_shared", False),
+                        "text": version_spec["text"],
+                        "note": version_spec.get("note"),
+                    },
+                    now=written,
+                )
+                version = draft.latest
+            else:
+                version = drafts.save_version(
+                    actor=author,
+                    draft=draft,
+                    conference=conference,
+                    text_value=version_spec["text"],
+                    note=version_spec.get("note"),
+                    now=written,
+                )
+            if round_:
+                _seed_round(round_, draft, version, conference, units, users, author)
+                counts["comments"] = counts.get("comments", 0) + len(round_.get("comments", []))
+        counts["drafts"] = counts.get("drafts", 0) + 1
+
+
+def _seed_time(value: str, conference: Conference) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=conference.tz).astimezone(UTC)
+
+
+def _seed_round(spec, draft, version, conference, units, users, author) -> None:
+    """One circulation of a version: sent, commented on, answered, then the comments answered."""
+    from meetings.drafts import circulation, comments, dispositions
+
+    sent_at = _seed_time(spec["sent_at"], conference)
+    sent = circulation.circulate(
+        actor=author,
+        draft=draft,
+        conference=conference,
+        version=version,
+        unit_ids=[units[code].id for code in spec["units"]],
+        deadline=_seed_time(spec["deadline"], conference),
+        allow_late=spec.get("allow_late", False),
+        message=spec.get("message"),
+        now=sent_at,
+    )
+    written = []
+    for entry in spec.get("comments", []):
+        paragraph = next(p for p in version.paragraphs if entry["paragraph"] in p.text)
+        comment = comments.add_comment(
+            users[entry["by"]],
+            draft,
+            conference,
+            version,
+            {
+                "anchor": paragraph.anchor,
+                "kind": entry["kind"],
+                "quote": entry.get("quote"),
+                "body": entry["body"],
+                "suggested_text": entry.get("suggested_text"),
             },
+            now=_seed_time(entry["at"], conference),
         )
-        for version in later:
-            drafts.save_version(
-                actor=author,
+        written.append((comment, entry))
+    for entry in spec.get("answers", []):
+        circulation.answer(
+            actor=users[entry["by"]],
+            circulation=sent,
+            answer=entry["answer"],
+            now=_seed_time(entry["at"], conference),
+        )
+    for comment, entry in written:
+        answer = entry.get("disposition")
+        if not answer:
+            continue
+        dispositions.dispose(
+            actor=users[answer["by"]],
+            draft=draft,
+            conference=conference,
+            comment=comment,
+            data={
+                "decision": answer["decision"],
+                "reason": answer["reason"],
+                "apply_suggestion": answer.get("apply", False),
+            },
+            now=_seed_time(answer["at"], conference),
+        )
+        if answer.get("challenge"):
+            dispositions.challenge(
+                actor=users[entry["by"]],
                 draft=draft,
                 conference=conference,
-                text_value=version["text"],
-                note=version.get("note"),
+                comment=comment,
+                reason=answer["challenge"]["reason"],
+                now=_seed_time(answer["challenge"]["at"], conference),
             )
-        counts["drafts"] = counts.get("drafts", 0) + 1

@@ -105,3 +105,39 @@ def test_create_user_command_refuses_bad_input_and_stores_nothing(db, app, make)
     )
     assert result.exit_code != 0 and "8" in result.output
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_seed_drafts_went_through_circulation_comments_and_dispositions(db):
+    from meetings.drafts.models import Answer, Comment, Decision, Disposition, Draft
+
+    load_seed()
+    cchc, qcdc = db.session.scalars(select(Draft).order_by(Draft.id)).all()
+    assert "cải cách hành chính" in cchc.title and "dân chủ" in qcdc.title
+    assert [v.number for v in cchc.versions] == [1, 2]
+    assert cchc.versions[0].created_at.year == 2016 and qcdc.versions[1].created_at.year == 2016
+    first_round = cchc.versions[0].circulations[0]
+    answers = {r.unit.code: r.answer for r in first_round.recipients}
+    assert answers["PC"] == Answer.agree and answers["DP3"] == Answer.comments
+    assert answers["TTR"] == Answer.pending  # overdue at the meeting
+    comments = db.session.scalars(
+        select(Comment).where(Comment.draft_id == cchc.id, Comment.parent_id.is_(None))
+    ).all()
+    assert {c.unit.code for c in comments} == {"DP2", "DP3", "VPDD-HCM"}
+    decided = {
+        d.decision
+        for d in db.session.scalars(
+            select(Disposition).join(Comment).where(Comment.draft_id == cchc.id)
+        )
+    }
+    assert decided == {Decision.accepted, Decision.partly_accepted, Decision.explained}
+    # The accepted wording is in version 2, and the challenged comment is carried to it.
+    applied = db.session.scalar(
+        select(Disposition).where(Disposition.applied_in_id == cchc.versions[1].id)
+    )
+    assert applied is not None and applied.comment.suggested_text in "\n".join(
+        p.text for p in cchc.versions[1].paragraphs
+    )
+    challenged = db.session.scalar(select(Disposition).where(Disposition.challenged.is_(True)))
+    assert challenged.comment.anchor in {p.anchor for p in cchc.versions[1].paragraphs}
+    assert challenged.comment.unit.code == "VPDD-HCM"
+    assert cchc.agenda_item_id is not None and qcdc.agenda_item_id is not None
