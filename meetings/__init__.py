@@ -118,6 +118,10 @@ def _init_extensions(app: Flask) -> None:
 
     sockets.init_app()
 
+    from meetings.drafts import sockets as draft_sockets
+
+    draft_sockets.init_app()
+
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     # "basic": a changed address or browser marks the session non-fresh. "strong"
@@ -162,7 +166,9 @@ def _register_blueprints(app: Flask) -> None:
     from meetings.api import register_api
     from meetings.conferences.routes import bp as conferences_bp
     from meetings.drafts.circulation_routes import bp as circulation_bp
+    from meetings.drafts.comment_routes import bp as comments_bp
     from meetings.drafts.routes import bp as drafts_bp
+    from meetings.drafts.table_routes import bp as dispositions_bp
     from meetings.live.routes import bp as live_bp
     from meetings.live.site_routes import bp as sites_bp
 
@@ -174,6 +180,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(live_bp)
     app.register_blueprint(sites_bp)
     app.register_blueprint(circulation_bp)
+    app.register_blueprint(dispositions_bp)
+    app.register_blueprint(comments_bp)
     register_api(app)
 
 

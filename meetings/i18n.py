@@ -19,6 +19,7 @@ from meetings.conferences.models import (
     ConferenceStatus,
     Rsvp,
 )
+from meetings.drafts.models import Decision, VoteAnswer
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -93,6 +94,18 @@ GLOBAL_ROLE_LABELS = {
     GlobalRole.organizer: _l("Secretariat (may schedule)"),
     GlobalRole.member: _l("Member"),
 }
+# The drafting unit's answer to a comment (bảng tổng hợp ý kiến)
+DECISION_LABELS = {
+    Decision.accepted: _l("Accepted"),
+    Decision.partly_accepted: _l("Partly accepted"),
+    Decision.explained: _l("Explained"),
+}
+# A unit's answer in the adoption vote at the meeting
+VOTE_ANSWER_LABELS = {
+    VoteAnswer.agree: _l("Agree"),
+    VoteAnswer.agree_with_comments: _l("Agree with comments"),
+    VoteAnswer.disagree: _l("Disagree"),
+}
 
 
 def _in_zone(value: datetime, tz) -> datetime:
@@ -159,6 +172,8 @@ def init_app(app: Flask) -> None:
         RSVP_LABELS=RSVP_LABELS,
         UNIT_KIND_LABELS=UNIT_KIND_LABELS,
         GLOBAL_ROLE_LABELS=GLOBAL_ROLE_LABELS,
+        DECISION_LABELS=DECISION_LABELS,
+        VOTE_ANSWER_LABELS=VOTE_ANSWER_LABELS,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         current_locale=locale,
         fmt_month=fmt_month,

@@ -15,7 +15,9 @@ def register_api(app: Flask) -> None:
     from meetings.api import (
         agenda,
         circulation,
+        comments,
         conferences,
+        dispositions,
         drafts,
         floor,
         participants,
@@ -51,6 +53,11 @@ def register_api(app: Flask) -> None:
         parameters=[floor.CONFERENCE_PARAMETER],
     )
     api.register_blueprint(circulation.blp, url_prefix=PREFIX)
+    api.register_blueprint(comments.blp, url_prefix=PREFIX)
+    api.register_blueprint(dispositions.blp, url_prefix=PREFIX)
+    from meetings.api import adoption
+
+    api.register_blueprint(adoption.blp, url_prefix=PREFIX)
 
 
 def _document_error_body(api) -> None:

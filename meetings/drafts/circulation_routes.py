@@ -157,6 +157,9 @@ def answer(draft_id: int, circ_id: int):
     target = request.form.get("next")
     if target == "inbox":
         return redirect(url_for("circulation.inbox"))
+    if target == "draft":
+        number = circulation.version.number
+        return redirect(url_for("drafts.show", draft_id=draft_id, version=number))
     return redirect(url_for("circulation.dashboard", draft_id=draft_id))
 
 

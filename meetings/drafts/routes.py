@@ -17,7 +17,8 @@ from meetings import uploads
 from meetings.agenda import services as agenda
 from meetings.conferences import services as conferences
 from meetings.db import unit_of_work
-from meetings.drafts import permissions, services, text
+from meetings.drafts import dispositions, permissions, services, text
+from meetings.drafts.comment_routes import render_draft_page
 from meetings.drafts.forms import DraftForm, VersionForm
 from meetings.errors import NotFoundError, PermissionDeniedError, ValidationError
 from meetings.extensions import db
@@ -149,16 +150,7 @@ def show(draft_id):
     draft, conference = services.get_draft(draft_id, actor=actor)
     version = services.get_version(draft, conference, _int_arg("version"), actor=actor)
     _mark_read(actor, version)
-    visible = permissions.visible_versions(actor, draft, conference)
-    return render_template(
-        "drafts/show.html",
-        conference=conference,
-        draft=draft,
-        version=version,
-        visible=visible,
-        previous=next((v for v in reversed(visible) if v.number < version.number), None),
-        can_manage=permissions.can_manage(actor, draft, conference),
-    )
+    return render_draft_page(actor, draft, conference, version)
 
 
 @bp.route("/drafts/<int:draft_id>/versions/new", methods=["GET", "POST"])
@@ -169,9 +161,13 @@ def new_version(draft_id):
     if not permissions.can_manage(actor, draft, conference):
         raise NotFoundError(services.NOT_FOUND)
     latest = services.get_version(draft, conference, None, actor=actor)
+    # The text offered: the latest version with the accepted suggestions written in
+    # (?suggestions=0: as it is); saving marks those the new text contains as applied.
+    with_suggestions = request.args.get("suggestions") != "0"
+    upcoming = dispositions.next_version_text(draft)
     form = VersionForm()
     if request.method == "GET":
-        form.text.data = services.version_markdown(latest)
+        form.text.data = upcoming.text if with_suggestions else services.version_markdown(latest)
     alerts: list[str] = []
     if form.validate_on_submit():
         try:
@@ -193,12 +189,15 @@ def new_version(draft_id):
             return redirect(url_for("drafts.show", draft_id=draft_id, version=number))
         draft, conference = services.get_draft(draft_id, actor=actor)
         latest = services.get_version(draft, conference, None, actor=actor)
+        upcoming = dispositions.next_version_text(draft)
     status = 422 if request.method == "POST" else 200
     return render_template(
         "drafts/version_form.html",
         conference=conference,
         draft=draft,
         latest=latest,
+        applied=upcoming.applied,
+        with_suggestions=with_suggestions,
         form=form,
         alerts=alerts,
         max_upload=uploads.max_upload_bytes(),

@@ -46,6 +46,9 @@ DOCX_MAIN = "word/document.xml"
 
 NOT_FOUND = _l("This draft does not exist or is not shared with you.")
 VERSION_NOT_FOUND = _l("This version does not exist or was not sent to your unit.")
+SETTINGS_REFUSED = _l(
+    "Only the drafting unit and the organizers may change the settings of a draft."
+)
 
 
 @dataclass(frozen=True)
@@ -448,6 +451,9 @@ def save_version(
         original=original,
         now=now,
     )
+    from meetings.drafts import dispositions  # imported here: it reads this module
+
+    dispositions.mark_applied(actor=actor, draft=draft, version=version)
     audit.record(
         db.session,
         actor,
@@ -459,6 +465,32 @@ def save_version(
         paragraphs=len(blocks),
     )
     return version
+
+
+def update_draft(*, actor: User, draft: Draft, conference: Conference, data: dict) -> Draft:
+    """The draft's settings: title, agenda item, and whether units see each other's comments."""
+    if not permissions.can_manage(actor, draft, conference):
+        raise PermissionDeniedError(SETTINGS_REFUSED)
+    title = validation.text(data.get("title"), "title", max_length=300)
+    agenda_item_id = _agenda_item(conference, data.get("agenda_item_id"))
+    shared = data.get("comments_shared")
+    if not isinstance(shared, bool):
+        raise ValidationError.on("comments_shared", _l("Enter true or false."))
+    changes = {
+        name: value
+        for name, value in (
+            ("title", title),
+            ("agenda_item_id", agenda_item_id),
+            ("comments_shared", shared),
+        )
+        if getattr(draft, name) != value
+    }
+    for name, value in changes.items():
+        setattr(draft, name, value)
+    db.session.flush()
+    if changes:
+        audit.record(db.session, actor, "draft.settings", draft, **changes)
+    return draft
 
 
 # --- versions are immutable ------------------------------------------------------

@@ -222,7 +222,14 @@ def ui_strings() -> dict:
         "link_revoked": _("The organizers closed this link."),
         "link_renewed": _("This link was replaced by a new one."),
         "close": _("Close"),
+        "vote": _adoption_strings(),
     }
+
+
+def _adoption_strings() -> dict:
+    from meetings.drafts import adoption  # the drafts build on the live room, not the reverse
+
+    return adoption.live_strings()
 
 
 def _page_config(viewer: Viewer, conference: Conference, mode: str) -> dict:

@@ -21,6 +21,7 @@ from marshmallow import ValidationError as SchemaError
 from meetings.accounts.models import User
 from meetings.conferences.models import Conference
 from meetings.db import after_commit, unit_of_work, utcnow
+from meetings.drafts import adoption
 from meetings.errors import DomainError, NotFoundError, PermissionDeniedError
 from meetings.extensions import db, socketio
 from meetings.live import schemas, services, state
@@ -181,6 +182,7 @@ class LiveNamespace(Namespace):
                     sid=request.sid,
                     remote_addr=request.remote_addr,
                 )
+                adoption.refresh_presence(conference)
                 binding = Binding(
                     conference.id,
                     viewer.user.id if viewer.user else None,
@@ -199,6 +201,9 @@ class LiveNamespace(Namespace):
             return
         with unit_of_work():
             services.disconnect(sid=request.sid)
+            conference = db.session.get(Conference, binding.conference_id)
+            if conference is not None:
+                adoption.refresh_presence(conference)
 
     @live_event(schemas.SyncSchema)
     def on_sync(self, viewer, conference, data):
@@ -289,6 +294,33 @@ class LiveNamespace(Namespace):
         return {
             "status": services.close_conference(viewer=viewer, conference=conference).status.value
         }
+
+    # --- the adoption vote on a draft (meetings.drafts.adoption) ---------------------------
+
+    @live_event(schemas.VoteOpenSchema)
+    def on_vote_open(self, viewer, conference, data):
+        draft = adoption.get_draft(conference, data["draft_id"])
+        return {"vote_id": adoption.open_vote(viewer=viewer, conference=conference, draft=draft).id}
+
+    @live_event(schemas.VoteBallotSchema)
+    def on_vote_cast(self, viewer, conference, data):
+        vote = adoption.get_vote(conference, data["vote_id"])
+        ballot = adoption.cast_ballot(
+            viewer=viewer, conference=conference, vote=vote, answer=data["answer"]
+        )
+        return {"vote_id": vote.id, "answer": ballot.answer.value}
+
+    @live_event(schemas.VoteHandCountSchema)
+    def on_vote_hand_count(self, viewer, conference, data):
+        vote = adoption.get_vote(conference, data.pop("vote_id"))
+        adoption.record_hand_count(viewer=viewer, conference=conference, vote=vote, **data)
+        return {"vote_id": vote.id}
+
+    @live_event(schemas.VoteRefSchema)
+    def on_vote_close(self, viewer, conference, data):
+        vote = adoption.get_vote(conference, data["vote_id"])
+        adoption.close_vote(viewer=viewer, conference=conference, vote=vote)
+        return {"vote_id": vote.id, "adopted": vote.adopted}
 
 
 _namespace = LiveNamespace(NAMESPACE)

@@ -254,4 +254,7 @@ def snapshot(conference: Conference, viewer) -> dict:
     }
     if viewer.can_manage(conference):
         data["connections"] = connections_detail(conference)
+    from meetings.drafts import adoption  # the drafts build on the live room, not the reverse
+
+    data["adoption"] = adoption.live_state(conference, viewer)
     return data

@@ -104,7 +104,7 @@
 
   var S = {
     seq: null, viewer: null, conference: null, agenda: null, presence: null, floor: null,
-    chat: [], connections: null
+    chat: [], connections: null, adoption: null
   };
 
   function can(what) { return !!(S.viewer && S.viewer.can && S.viewer.can[what]); }
@@ -327,6 +327,7 @@
     if (sections.floor || sections.conference) renderFloor();
     if (sections.presence) renderPresence();
     if (sections.chat || sections.conference) renderChat(sections.chatReset);
+    if (sections.adoption || sections.agenda || sections.conference) renderAdoption();
     tick();
   }
 
@@ -340,7 +341,8 @@
     S.floor = snapshot.floor;
     S.chat = snapshot.chat.slice();
     S.connections = snapshot.connections || null;
-    ["conference", "agenda", "floor", "presence", "chat", "chatReset"].forEach(markDirty);
+    S.adoption = snapshot.adoption || null;
+    ["conference", "agenda", "floor", "presence", "chat", "chatReset", "adoption"].forEach(markDirty);
   }
 
   function applyEvent(event) {
@@ -355,6 +357,13 @@
         break;
       case "floor": S.floor = data.floor; markDirty("floor"); break;
       case "chat": addMessage(data.message); break;
+      case "vote":
+        // {vote} after a ballot or a hand count; {vote, drafts} when a vote opens or closes.
+        S.adoption = S.adoption || {drafts: [], vote: null, me: {}};
+        if (data.vote !== undefined) S.adoption.vote = data.vote;
+        if (data.drafts) S.adoption.drafts = data.drafts;
+        markDirty("adoption");
+        break;
       default: break;
     }
     S.seq = event.seq;
@@ -393,7 +402,8 @@
       speaker: S.floor && S.floor.speaking ? S.floor.speaking.id : null,
       queue: S.floor ? S.floor.queue.length : 0,
       lastMessage: S.chat.length ? S.chat[S.chat.length - 1].id : 0,
-      sites: sites
+      sites: sites,
+      vote: S.adoption && S.adoption.vote ? S.adoption.vote.id + ":" + S.adoption.vote.status : null
     };
   }
 
@@ -416,6 +426,11 @@
     if (after.queue !== before.queue && after.queue > 0) lines.push(plural(T.away_queue, after.queue));
     var newMessages = S.chat.filter(function (m) { return m.id > before.lastMessage; }).length;
     if (newMessages) lines.push(plural(T.away_chat, newMessages));
+    var vote = S.adoption && S.adoption.vote;
+    if (vote && after.vote !== before.vote && T.vote) {
+      lines.push(vote.status === "open" ? fmt(T.vote.away_open, {title: vote.draft_title})
+        : fmt(T.vote.away_closed, {title: vote.draft_title, result: vote.adopted ? T.vote.adopted : T.vote.not_adopted}));
+    }
     (S.presence ? S.presence.sites : []).forEach(function (site) {
       if (S.viewer && site.id === S.viewer.site_id) return;
       var was = before.sites[site.id];
@@ -895,6 +910,211 @@
         h("span", {class: "display-site-name", text: site.name}),
         h("span", {class: "display-site-count", text: String(site.expected_headcount)}, " ", icon("people")));
     }) : h("li", {class: "display-muted", text: T.no_sites}));
+  }
+
+  // --- rendering: the draft under discussion and its adoption vote ---------------------------
+
+  var V = T.vote || {};
+  var ANSWERS = ["agree", "agree_with_comments", "disagree"];
+  var ANSWER_STYLE = {agree: "success", agree_with_comments: "primary", disagree: "danger"};
+  var ANSWER_ICON = {agree: "check-circle", agree_with_comments: "chat-square-text", disagree: "x-circle"};
+
+  /* The drafts of the running item, and the draft of an open vote called on another one. */
+  function adoptionView() {
+    var A = S.adoption;
+    if (!A) return null;
+    var item = currentItem();
+    var drafts = A.drafts.filter(function (d) { return item && d.item_id === item.id; });
+    var open = A.vote && A.vote.status === "open" ? A.vote : null;
+    if (open && !drafts.some(function (d) { return d.id === open.draft_id; })) {
+      var known = A.drafts.filter(function (d) { return d.id === open.draft_id; })[0];
+      drafts.push(known || {id: open.draft_id, title: open.draft_title, version: open.version,
+        points: [], points_total: 0, contested: 0, result: null});
+    }
+    return {drafts: drafts, vote: A.vote, open: open, me: A.me || {}};
+  }
+
+  function quorumText(v) {
+    return fmt(V.quorum, {present: v.present_units === null ? "–" : v.present_units,
+      quorum: v.quorum === null ? "–" : v.quorum, invited: v.invited_units});
+  }
+
+  function resultLine(result) {
+    return h("div", {class: "live-vote-result", "data-testid": "vote-result", "data-adopted": result.adopted ? "1" : "0"},
+      h("span", {class: "badge live-result-badge text-bg-" + (result.adopted ? "success" : "danger")},
+        icon(result.adopted ? "check-circle-fill" : "x-circle-fill"), " ", result.adopted ? V.adopted : V.not_adopted),
+      h("span", {class: "live-result-totals"}, ANSWERS.map(function (a, i) {
+        return [i ? " · " : "", V.answers[a] + " ", h("strong", {text: String(result.totals[a])})];
+      })),
+      h("span", {class: "small text-muted"}, quorumText(result),
+        result.closed_at ? " · " + fmt(V.closed_at, {time: clock(parseTime(result.closed_at))}) : ""));
+  }
+
+  function openVoteParts(vote, me) {
+    var live = isLive();
+    var parts = [h("div", {class: "live-vote-tiles", "data-testid": "vote-tally"}, ANSWERS.map(function (a) {
+      var hands = vote.room ? vote.room[a] : "–";
+      return h("div", {class: "live-vote-tile tile-" + a},
+        h("div", {class: "live-vote-label", text: V.answers[a]}),
+        h("div", {class: "live-vote-total", "data-testid": "vote-total-" + a, text: String(vote.totals[a])}),
+        h("div", {class: "live-vote-split", title: V.unit_ballots + " " + vote.units[a] + " · " + V.room_hands + " " + hands},
+          icon("building"), " " + vote.units[a] + " · ", icon("hand-index"), " " + hands));
+    }))];
+    parts.push(h("div", {class: "live-vote-meta"},
+      h("span", {class: "badge " + (vote.quorum_met ? "text-bg-success" : "text-bg-warning"), "data-testid": "vote-quorum",
+        text: vote.quorum_met ? V.quorum_met : V.quorum_missing}),
+      h("span", {text: quorumText(vote)}),
+      h("span", {text: fmt(V.answered, {answered: vote.ballots.length, present: vote.present_units || 0})}),
+      h("span", {class: "text-muted"}, icon("hand-index"), " ", V.room_hands + ": " + (vote.room
+        ? vote.room.agree + vote.room.agree_with_comments + vote.room.disagree : V.not_counted))));
+    if (vote.ballots.length) {
+      parts.push(h("ul", {class: "live-ballots list-unstyled", "data-testid": "ballots"}, vote.ballots.map(function (b) {
+        return h("li", {class: "live-ballot ballot-" + b.answer, title: b.name + " · " + V.answers[b.answer]},
+          icon(b.from === "site" ? "building" : "people"), " " + b.unit);
+      })));
+    }
+    if (me.unit_id && live) {
+      var mine = vote.ballots.filter(function (b) { return b.unit_id === me.unit_id; })[0];
+      parts.push(h("div", {class: "live-my-vote", "data-testid": "my-vote"},
+        h("div", {class: "small fw-semibold mb-1", text: mine
+          ? fmt(V.your_answer, {answer: V.answers[mine.answer]}) : fmt(V.your_unit, {unit: me.unit})}),
+        h("div", {class: "live-answer-buttons"}, ANSWERS.map(function (a) {
+          var chosen = !!mine && mine.answer === a;
+          var node = button(V.answers[a], {cls: (chosen ? "btn-" : "btn-outline-") + ANSWER_STYLE[a], icon: ANSWER_ICON[a],
+            testid: "vote-answer-" + a, onclick: function (e) { act(e.currentTarget, "vote_cast", {vote_id: vote.id, answer: a}); }});
+          node.setAttribute("aria-pressed", chosen ? "true" : "false");
+          return node;
+        }))));
+    }
+    if (me.can_count && live) parts.push(handCountForm(vote));
+    if (me.can_call) {
+      parts.push(h("div", {class: "live-vote-actions"}, button(V.close, {cls: "btn-danger btn-sm", icon: "stop-circle", testid: "vote-close",
+        onclick: function (e) {
+          var target = e.currentTarget;
+          confirmThen(V.confirm_close, function () { act(target, "vote_close", {vote_id: vote.id}); });
+        }})));
+    }
+    return parts;
+  }
+
+  function handCountForm(vote) {
+    var form = h("form", {class: "live-hand-count", "data-vote-id": vote.id, "data-testid": "hand-count", autocomplete: "off", novalidate: true},
+      h("div", {class: "small fw-semibold mb-1"}, icon("hand-index"), " ", V.hand_count),
+      h("div", {class: "live-hand-inputs"},
+        ANSWERS.map(function (a) {
+          return h("label", {class: "live-hand-field"},
+            h("span", {class: "live-hand-label", text: V.answers[a]}),
+            h("input", {class: "form-control form-control-sm", type: "number", min: "0", step: "1", inputmode: "numeric",
+              name: a, value: vote.room ? String(vote.room[a]) : "", "data-testid": "hand-" + a}));
+        }),
+        h("button", {class: "btn btn-outline-dark btn-sm", type: "submit", "data-testid": "hand-save"}, icon("save"), " ", V.save_count)));
+    form.addEventListener("input", function () { form.dataset.dirty = "1"; });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var payload = {vote_id: vote.id};
+      ANSWERS.forEach(function (a) {
+        var raw = form.elements[a].value.trim();
+        // A number as a number; anything else as typed, for the server to explain.
+        payload[a] = raw === "" ? 0 : (/^\d+$/.test(raw) ? parseInt(raw, 10) : raw);
+      });
+      act(form.querySelector("[type=submit]"), "vote_hand_count", payload).then(function (ack) {
+        if (ack.ok) form.dataset.dirty = "";
+      });
+    });
+    return form;
+  }
+
+  function voteBlock(draft, view) {
+    var me = view.me;
+    var open = view.open;
+    var parts = [h("div", {class: "live-subtitle"}, icon("check2-square"), " ", V.vote,
+      open && open.draft_id === draft.id ? h("span", {class: "badge text-bg-danger ms-2 live-voting"}, icon("broadcast"), " ", V.voting) : null)];
+    if (open && open.draft_id === draft.id) {
+      return h("section", {class: "live-vote is-open", "data-testid": "vote", "data-vote-id": open.id}, parts, openVoteParts(open, me));
+    }
+    parts.push(draft.result ? resultLine(draft.result) : h("p", {class: "small text-muted mb-2", text: V.no_vote}));
+    if (open) parts.push(h("p", {class: "small text-muted mb-0", text: V.open_elsewhere}));
+    else if (me.can_call && isLive()) {
+      parts.push(button(draft.result ? V.call_again : V.call, {cls: draft.result ? "btn-outline-primary btn-sm" : "btn-primary btn-sm",
+        icon: "check2-square", testid: "vote-open-" + draft.id,
+        onclick: function (e) { act(e.currentTarget, "vote_open", {draft_id: draft.id}); }}));
+    }
+    return h("section", {class: "live-vote", "data-testid": "vote"}, parts);
+  }
+
+  function draftBlock(draft, view) {
+    var readable = (view.me.readable || []).indexOf(draft.id) !== -1;
+    var hidden = draft.points_total - draft.points.length;
+    return h("article", {class: "live-draft", "data-draft-id": draft.id, "data-testid": "draft-" + draft.id},
+      h("div", {class: "live-draft-head"},
+        h("div", {class: "min-w-0"},
+          h("div", {class: "live-draft-title", "data-testid": "draft-title", text: draft.title}),
+          h("div", {class: "small text-muted", text: fmt(V.version, {n: draft.version})})),
+        readable ? h("a", {class: "btn btn-outline-primary btn-sm text-nowrap", href: V.draft_url.replace("{id}", draft.id),
+          target: "_blank", rel: "noopener", "data-testid": "draft-link"}, icon("box-arrow-up-right"), " ", V.open_draft) : null),
+      h("div", {class: "live-subtitle"}, icon("chat-left-dots"), " ", V.points,
+        draft.contested ? h("span", {class: "badge text-bg-warning ms-2", text: String(draft.contested)}) : null),
+      draft.points.length ? h("ol", {class: "live-points list-unstyled", "data-testid": "discussion-points"}, draft.points.map(function (p) {
+        return h("li", {class: "live-point", "data-anchor": p.anchor},
+          h("span", {class: "live-point-n", text: fmt(V.paragraph, {n: p.n})}),
+          h("span", {class: "live-point-text", text: p.text}),
+          h("span", {class: "live-point-count", text: fmt(V.point_comments, {count: p.count})}));
+      })) : h("p", {class: "small text-muted", text: V.no_points}),
+      hidden > 0 ? h("p", {class: "small text-muted", text: fmt(V.more_points, {count: hidden})}) : null,
+      voteBlock(draft, view));
+  }
+
+  function renderAdoption() {
+    if (DISPLAY) { renderDisplayVote(); return; }
+    var card = byId("live-adoption");
+    var body = byId("adoption-body");
+    if (!card || !body) return;
+    var view = adoptionView();
+    var drafts = view ? view.drafts : [];
+    card.classList.toggle("d-none", !drafts.length);
+    // What the secretary is typing in the hand count survives the tally's updates.
+    var old = body.querySelector("form.live-hand-count");
+    var keep = null;
+    if (old) {
+      var focused = document.activeElement && old.contains(document.activeElement) ? document.activeElement.name : null;
+      keep = {vote: old.dataset.voteId, dirty: old.dataset.dirty === "1", focus: focused, values: {}};
+      ANSWERS.forEach(function (a) { keep.values[a] = old.elements[a].value; });
+    }
+    fill(body, drafts.map(function (d) { return draftBlock(d, view); }));
+    var form = keep && body.querySelector("form.live-hand-count[data-vote-id='" + keep.vote + "']");
+    if (form) {
+      if (keep.dirty) {
+        ANSWERS.forEach(function (a) { form.elements[a].value = keep.values[a]; });
+        form.dataset.dirty = "1";
+      }
+      if (keep.focus && form.elements[keep.focus]) form.elements[keep.focus].focus();
+    }
+  }
+
+  function renderDisplayVote() {
+    var box = byId("display-vote");
+    if (!box) return;
+    var view = adoptionView();
+    var vote = view && view.vote;
+    var show = !!vote && (vote.status === "open" || view.drafts.some(function (d) { return d.id === vote.draft_id; }));
+    box.classList.toggle("d-none", !show);
+    document.body.classList.toggle("display-has-vote", show);
+    if (!show) { fill(box, null); return; }
+    var closed = vote.status === "closed";
+    fill(box, [
+      h("div", {class: "display-label"}, icon("check2-square"), " ", V.vote),
+      h("div", {class: "display-vote-title", text: vote.draft_title}),
+      h("div", {class: "display-vote-tiles"}, ANSWERS.map(function (a) {
+        return h("div", {class: "display-vote-tile tile-" + a},
+          h("div", {class: "display-vote-number", "data-testid": "display-vote-" + a, text: String(vote.totals[a])}),
+          h("div", {class: "display-vote-label", text: V.answers[a]}));
+      })),
+      h("div", {class: "display-vote-foot"},
+        closed ? h("span", {class: "display-vote-result " + (vote.adopted ? "is-adopted" : "is-rejected"), "data-testid": "display-vote-result"},
+          icon(vote.adopted ? "check-circle-fill" : "x-circle-fill"), " ", vote.adopted ? V.adopted : V.not_adopted)
+          : h("span", {class: "display-vote-live"}, icon("broadcast"), " ", V.voting),
+        h("span", {class: "display-muted", text: quorumText(vote)}))
+    ]);
   }
 
   // --- every second: timers, projections, presence ageing ------------------------------------

@@ -396,6 +396,18 @@ EXPECTED_OPERATIONS = {
     "/api/v1/drafts/{draft_id}/versions": {"get", "post"},
     "/api/v1/drafts/{draft_id}/versions/{number}": {"get"},
     "/api/v1/drafts/{draft_id}/diff": {"get"},
+    "/api/v1/drafts/{draft_id}/versions/{number}/comments": {"get", "post"},
+    "/api/v1/drafts/{draft_id}/comments/{comment_id}": {"get", "patch", "delete"},
+    "/api/v1/drafts/{draft_id}/comments/{comment_id}/disposition": {"get", "put"},
+    "/api/v1/drafts/{draft_id}/comments/{comment_id}/challenge": {"post"},
+    "/api/v1/drafts/{draft_id}/table": {"get"},
+    "/api/v1/drafts/{draft_id}/table.docx": {"get"},
+    "/api/v1/drafts/{draft_id}/table.xlsx": {"get"},
+    "/api/v1/drafts/{draft_id}/votes": {"get"},
+    "/api/v1/conferences/{conference_id}/votes": {"post"},
+    "/api/v1/conferences/{conference_id}/votes/{vote_id}/ballots": {"post"},
+    "/api/v1/conferences/{conference_id}/votes/{vote_id}/hand-count": {"post"},
+    "/api/v1/conferences/{conference_id}/votes/{vote_id}/close": {"post"},
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 

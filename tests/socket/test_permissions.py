@@ -15,9 +15,11 @@ from sqlalchemy import select
 
 from meetings.conferences.models import Conference, ConferenceStatus
 from meetings.db import unit_of_work, utcnow
+from meetings.drafts import adoption
 from meetings.extensions import db as _db
 from meetings.live import services
 from meetings.live.models import LiveEvent, Site
+from tests import factories
 from tests.socket.conftest import as_viewer, live_seq
 
 KINDS = ["organizer", "chair", "secretary", "delegate", "site", "revoked_site"]
@@ -42,6 +44,11 @@ TABLE = {
     "item_extend": (RUNNERS, "agenda"),
     "conference_open": (RUNNERS, "conference"),
     "conference_close": (RUNNERS, "conference"),
+    # the adoption vote on a draft (meetings.drafts.adoption): every invited unit present answers
+    "vote_open": (RUNNERS, "vote"),
+    "vote_cast": (EVERYONE, "vote"),
+    "vote_hand_count": ({"organizer", "chair", "secretary"}, "vote"),
+    "vote_close": (RUNNERS, "vote"),
 }
 
 
@@ -65,6 +72,16 @@ def prepare(room, event: str, kind: str) -> dict:
             services.control_item(
                 viewer=organizer, conference=conference, item_id=item.id, action="start"
             )
+        elif event.startswith("vote_"):
+            draft = factories.draft(conference, room.secretary.unit, agenda_item_id=item.id)
+            payload = {"draft_id": draft.id}
+            if event != "vote_open":
+                vote = adoption.open_vote(viewer=organizer, conference=conference, draft=draft)
+                payload = {"vote_id": vote.id}
+            if event == "vote_cast":
+                payload["answer"] = "agree"
+            if event == "vote_hand_count":
+                payload.update(agree=1, agree_with_comments=0, disagree=0)
     if event.startswith("item_"):
         payload = {"item_id": item.id}
         if event == "item_extend":
@@ -123,9 +140,11 @@ def test_permission_table(room, sockets, event, kind):
         assert ack["code"] == "forbidden", ack
         assert isinstance(ack["message"], str) and ack["message"]
         if kind == "revoked_site":
-            # Cut off: its socket is closed, which is published as presence, nothing else.
+            # Cut off: its socket is closed, which is published as presence, nothing else
+            # (and, while a vote is open, as the vote's new count of units present).
             assert not client.connected
-            assert events_after(room.id, seq) == ["presence"]
+            vote_open = event.startswith("vote_") and event != "vote_open"
+            assert events_after(room.id, seq) == ["presence"] + (["vote"] if vote_open else [])
         else:
             assert client.connected
             assert events_after(room.id, seq) == []
