@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event  # noqa: E402
 
+from bench.common import measure_page  # noqa: E402
 from meetings import create_app  # noqa: E402
 from meetings.conferences.models import Attendance, ConferenceRole  # noqa: E402
 from meetings.config import TEST_OVERRIDES  # noqa: E402
@@ -50,34 +48,6 @@ def build(people: int, units: int):
     return organizer, conference.id
 
 
-def measure(app, organizer, conference_id: int, runs: int) -> dict:
-    client = app.test_client()
-    client.post("/login", data={"email": organizer.email, "password": factories.PASSWORD})
-    url = f"/conferences/{conference_id}"
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    for _ in range(5):  # warm-up: template compilation, caches
-        assert client.get(url).status_code == 200
-    event.listen(db.engine, "before_cursor_execute", listener)
-    response = client.get(url)
-    event.remove(db.engine, "before_cursor_execute", listener)
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    packed = client.get(url, headers={"Accept-Encoding": "gzip"})
-    timings.sort()
-    return {
-        "median_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
-        "queries": len(statements),
-        "bytes": len(response.get_data()),
-        "gzip_bytes": len(packed.get_data()),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=60)
@@ -92,7 +62,9 @@ def main() -> None:
         try:
             for label, people, units in (("baseline_20", 10, 10), ("participants_200", 100, 100)):
                 organizer, conference_id = build(people, units)
-                results[label] = measure(app, organizer, conference_id, args.runs)
+                results[label] = measure_page(
+                    app, organizer.email, f"/conferences/{conference_id}", args.runs
+                )
         finally:
             db.session.remove()
             db.drop_all()

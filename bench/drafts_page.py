@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event  # noqa: E402
 
+from bench.common import measure_page  # noqa: E402
 from meetings import create_app  # noqa: E402
 from meetings.config import TEST_OVERRIDES  # noqa: E402
 from meetings.extensions import db  # noqa: E402
@@ -50,34 +48,6 @@ def build():
     return organizer, plain.id, commented.id
 
 
-def measure(app, organizer, draft_id: int, runs: int) -> dict:
-    client = app.test_client()
-    client.post("/login", data={"email": organizer.email, "password": factories.PASSWORD})
-    url = f"/drafts/{draft_id}"
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    for _ in range(3):  # warm-up: template compilation, caches
-        assert client.get(url).status_code == 200
-    event.listen(db.engine, "before_cursor_execute", listener)
-    response = client.get(url)
-    event.remove(db.engine, "before_cursor_execute", listener)
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    packed = client.get(url, headers={"Accept-Encoding": "gzip"})
-    timings.sort()
-    return {
-        "median_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 2),
-        "queries": len(statements),
-        "bytes": len(response.get_data()),
-        "gzip_bytes": len(packed.get_data()),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40)
@@ -91,8 +61,12 @@ def main() -> None:
         try:
             organizer, plain_id, commented_id = build()
             results = {
-                "no_comments": measure(app, organizer, plain_id, args.runs),
-                "comments_1000": measure(app, organizer, commented_id, args.runs),
+                "no_comments": measure_page(
+                    app, organizer.email, f"/drafts/{plain_id}", args.runs, 3
+                ),
+                "comments_1000": measure_page(
+                    app, organizer.email, f"/drafts/{commented_id}", args.runs, 3
+                ),
             }
         finally:
             db.session.remove()

@@ -7,11 +7,12 @@ and a file whose row is deleted is removed once that deletion is committed.
 
 from __future__ import annotations
 
+import io
 import os
 import unicodedata
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_file
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -52,6 +53,21 @@ def clean_filename(filename) -> str:
 
 def format_size(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
+def send_private(source: bytes | Path, *, name: str, mimetype: str, etag: str | None = None):
+    """A download for the person who asked only: an attachment no shared cache keeps,
+    which the browser checks again each time (permissions may have changed)."""
+    response = send_file(
+        io.BytesIO(source) if isinstance(source, bytes) else source,
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=name,
+        etag=etag if etag is not None else not isinstance(source, bytes),
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def remove_on_rollback(storage_key: str) -> None:

@@ -9,7 +9,7 @@ with nothing saved.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -362,13 +362,9 @@ def download_document(conference_id, document_id):
             raise AuthenticationRequiredError()
         raise NotFoundError(NOT_SHARED)
     document = services.get_document(conference, document_id)
-    response = send_file(
+    return uploads.send_private(
         services.document_path(document),
+        name=document.filename,
         mimetype=document.content_type,
-        as_attachment=True,
-        download_name=document.filename,
         etag=document.sha256,
-        max_age=0,
     )
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response

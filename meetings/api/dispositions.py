@@ -9,13 +9,11 @@ the draft shares them); anything not visible answers 404.
 
 from __future__ import annotations
 
-import io
-
-from flask import send_file
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields
 
+from meetings import uploads
 from meetings.api.base import ApiSchema, Enum, max_length, one_of
 from meetings.api.blueprint import ApiBlueprint, actor
 from meetings.db import unit_of_work
@@ -325,11 +323,7 @@ class CommentTableView(MethodView):
 
 
 def _file(data: bytes, name: str, mimetype: str):
-    response = send_file(
-        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0
-    )
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return uploads.send_private(data, name=name, mimetype=mimetype)
 
 
 @blp.route("/drafts/<int:draft_id>/table.docx")

@@ -8,7 +8,7 @@ a version not circulated to the person's unit answers 404.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -234,12 +234,8 @@ def original(draft_id, number):
     actor = _actor()
     draft, conference = services.get_draft(draft_id, actor=actor)
     version = services.get_version(draft, conference, number, actor=actor, with_paragraphs=False)
-    response = send_file(
+    return uploads.send_private(
         services.original_path(version),
+        name=version.original_filename or f"draft-{draft.id}-v{number}.docx",
         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        as_attachment=True,
-        download_name=version.original_filename or f"draft-{draft.id}-v{number}.docx",
-        max_age=0,
     )
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response

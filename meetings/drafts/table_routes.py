@@ -8,13 +8,12 @@ Who may see or do what is decided in meetings.drafts.dispositions / table.
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from meetings import uploads
 from meetings.db import unit_of_work
 from meetings.drafts import dispositions, permissions, services
 from meetings.drafts import table as comment_table
@@ -214,11 +213,7 @@ def table(draft_id: int):
 
 
 def _download(data: bytes, name: str, mimetype: str):
-    response = send_file(
-        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0
-    )
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return uploads.send_private(data, name=name, mimetype=mimetype)
 
 
 @bp.get("/drafts/<int:draft_id>/table.docx")
