@@ -14,7 +14,10 @@ from meetings.forms import REQUIRED, optional_id
 
 class VersionForm(FlaskForm):
     text = TextAreaField(_l("Text (Markdown)"), render_kw={"rows": 18, "spellcheck": "true"})
-    file = FileField(_l("Or upload a Word file (.docx)"), render_kw={"accept": ".docx"})
+    file = FileField(
+        _l("Or upload the file (.docx, or a PDF kept beside the written text)"),
+        render_kw={"accept": ".docx,.pdf"},
+    )
     note = StringField(_l("What changed (note)"), validators=[Length(max=500)])
 
 

@@ -237,5 +237,5 @@ def original(draft_id, number):
     return uploads.send_private(
         services.original_path(version),
         name=version.original_filename or f"draft-{draft.id}-v{number}.docx",
-        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        mimetype=services.original_mimetype(version),
     )

@@ -43,6 +43,8 @@ from meetings.extensions import db
 MAX_TEXT = 500_000
 MAX_PARAGRAPHS = 5000
 DOCX_MAIN = "word/document.xml"
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_MIMETYPE = "application/pdf"
 
 NOT_FOUND = _l("This draft does not exist or is not shared with you.")
 VERSION_NOT_FOUND = _l("This version does not exist or was not sent to your unit.")
@@ -213,29 +215,40 @@ def _blocks_from_text(source) -> list[text.Block]:
     return blocks
 
 
-def _refuse_file(name: str):
+def _refuse_file(name: str, kind: str = "Word (.docx)"):
     return ValidationError.on(
         "file",
         _l(
-            "“%(name)s” is not a real Word (.docx) file: its content does not match its name. "
-            "Open it in Word and save it again as .docx.",
+            "“%(name)s” is not a real %(kind)s file: its content does not match its name. "
+            "Open it again and save it as %(kind)s.",
             name=name,
+            kind=kind,
         ),
     )
 
 
-def _store_docx(upload: Upload) -> tuple[list[text.Block], dict]:
-    """Check that the upload is a real, readable .docx within the size limit, and keep it.
+ORIGINAL_KINDS = {".docx": DOCX_MIMETYPE, ".pdf": PDF_MIMETYPE}
 
-    The file goes under a random storage key; a refused upload leaves nothing
-    on disk, and a stored one is removed again if the transaction is rolled back.
-    """
+
+def original_mimetype(version: DraftVersion) -> str:
+    extension = os.path.splitext(version.original_filename or "")[1].lower()
+    return ORIGINAL_KINDS.get(extension, DOCX_MIMETYPE)
+
+
+def _read_upload(upload: Upload) -> tuple[str, str, bytes]:
+    """The cleaned name, the extension (.docx or .pdf) and the bytes, within the size limit."""
     if upload is None or upload.stream is None or not upload.filename:
         raise ValidationError.on("file", _l("Choose a file to upload."))
     name = uploads.clean_filename(upload.filename)
-    if os.path.splitext(name)[1].lower() != ".docx":
+    extension = os.path.splitext(name)[1].lower()
+    if extension not in ORIGINAL_KINDS:
         raise ValidationError.on(
-            "file", _l("“%(name)s” is not a Word (.docx) file. Save it as .docx first.", name=name)
+            "file",
+            _l(
+                "“%(name)s” is neither a Word (.docx) nor a PDF file. Save it as .docx "
+                "(its text is read into paragraphs) or as PDF.",
+                name=name,
+            ),
         )
     limit = uploads.max_upload_bytes()
     data = upload.stream.read(limit + 1)
@@ -250,6 +263,11 @@ def _store_docx(upload: Upload) -> tuple[list[text.Block], dict]:
         )
     if not data:
         raise ValidationError.on("file", _l("“%(name)s” is empty.", name=name))
+    return name, extension, data
+
+
+def _docx_text(name: str, data: bytes) -> list[text.Block]:
+    """The paragraphs of a real, readable .docx (checked by its content, not its name)."""
     if not data.startswith(b"PK\x03\x04"):
         raise _refuse_file(name)
     try:
@@ -270,6 +288,18 @@ def _store_docx(upload: Upload) -> tuple[list[text.Block], dict]:
         ) from exc
     if not blocks:
         raise ValidationError.on("file", _l("“%(name)s” contains no text.", name=name))
+    return blocks
+
+
+def _check_pdf(name: str, data: bytes) -> None:
+    """A PDF starts with its header and ends with its end-of-file marker."""
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        raise _refuse_file(name, "PDF")
+
+
+def _store_original(name: str, data: bytes) -> dict:
+    """Keep the checked file under a random storage key; a stored one is removed again if
+    the transaction is rolled back, and a refused upload never reaches the disk."""
     storage_key = secrets.token_hex(24)
     folder = uploads.upload_folder()
     partial = folder / f".{storage_key}.part"
@@ -280,7 +310,7 @@ def _store_docx(upload: Upload) -> tuple[list[text.Block], dict]:
         partial.unlink(missing_ok=True)
         raise
     uploads.remove_on_rollback(storage_key)
-    return blocks, {
+    return {
         "original_filename": name,
         "original_storage_key": storage_key,
         "original_size": len(data),
@@ -352,10 +382,24 @@ def _add_version(
 
 
 def _content(text_value, upload: Upload | None):
-    if upload is not None and upload.stream is not None and upload.filename:
-        blocks, original = _store_docx(upload)
-        return blocks, VersionSource.docx, original
-    return _blocks_from_text(text_value), VersionSource.text, None
+    """The version's paragraphs and where they come from: a .docx (its text is read and
+    the file kept), written text, or written text with its PDF kept as the original."""
+    if upload is None or upload.stream is None or not upload.filename:
+        return _blocks_from_text(text_value), VersionSource.text, None
+    name, extension, data = _read_upload(upload)
+    if extension == ".docx":
+        blocks = _docx_text(name, data)
+        return blocks, VersionSource.docx, _store_original(name, data)
+    _check_pdf(name, data)
+    if not (isinstance(text_value, str) and text_value.strip()):
+        raise ValidationError.on(
+            "text",
+            _l(
+                "A PDF is kept as the original file, but its text cannot be read into "
+                "paragraphs: write or paste the text as well."
+            ),
+        )
+    return _blocks_from_text(text_value), VersionSource.text, _store_original(name, data)
 
 
 def create_draft(

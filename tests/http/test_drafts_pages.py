@@ -184,7 +184,8 @@ def _broken():
     [
         (lambda: io.BytesIO("chỉ là văn bản".encode()), "bao-cao.docx", "not a real Word"),
         (_broken, "hong.docx", "not a real Word"),
-        (lambda: io.BytesIO(b"%PDF-1.4 ..."), "bao-cao.pdf", "is not a Word"),
+        (lambda: io.BytesIO(b"%PDF-1.4 ..."), "bao-cao.pdf", "not a real PDF"),
+        (lambda: io.BytesIO(b"MZ\x90\x00"), "bao-cao.exe", "neither a Word"),
         (lambda: docx_upload().stream, "lon.docx", "too large"),
     ],
 )

@@ -291,7 +291,10 @@ def _zip_without_document() -> services.Upload:
         ),
         (_broken_docx, "not a real Word"),
         (_zip_without_document, "not a real Word"),
-        (lambda: services.Upload("bao-cao.pdf", io.BytesIO(b"%PDF-1.4")), "not a Word"),
+        (lambda: services.Upload("bao-cao.pdf", io.BytesIO(b"%PDF-1.4")), "not a real PDF"),
+        (lambda: services.Upload("bao-cao.pdf", docx_upload().stream), "not a real PDF"),
+        (lambda: services.Upload("bao-cao.txt", io.BytesIO(b"van ban")), "neither a Word"),
+        (lambda: services.Upload("bao-cao.pdf", io.BytesIO(REAL_PDF)), "write or paste the text"),
     ],
 )
 def test_bad_uploads_store_nothing(ds, uploads, upload, message):
@@ -299,13 +302,30 @@ def test_bad_uploads_store_nothing(ds, uploads, upload, message):
         services.create_draft(
             actor=ds.scene.organizer,
             conference=ds.conference,
-            data={"title": "X", "drafting_unit_id": ds.drafting_unit.id},
+            data={"title": "X", "drafting_unit_id": ds.drafting_unit.id, "text": ""},
             upload=upload(),
         )
     assert message in str(error.value.message)
     _db.session.rollback()
     assert _db.session.scalar(select(func.count(DraftVersion.id))) == 0
     assert not uploads.exists() or list(uploads.iterdir()) == []
+
+
+REAL_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_a_pdf_is_kept_as_the_original_beside_the_written_text(ds, uploads):
+    draft = services.create_draft(
+        actor=ds.scene.organizer,
+        conference=ds.conference,
+        data={"title": "Báo cáo", "drafting_unit_id": ds.drafting_unit.id, "text": TEXT_V1},
+        upload=services.Upload("Báo cáo ký số.pdf", io.BytesIO(REAL_PDF)),
+    )
+    version = draft.latest
+    assert version.original_filename == "Báo cáo ký số.pdf"
+    assert services.original_mimetype(version) == "application/pdf"
+    assert services.original_path(version).read_bytes() == REAL_PDF
+    assert version.paragraphs[0].text == "Báo cáo sơ kết công tác cải cách hành chính"
 
 
 def test_over_limit_upload_is_refused(ds, app, uploads, monkeypatch):
