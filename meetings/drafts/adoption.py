@@ -10,8 +10,8 @@ a time. Each unit present answers once, and may change its answer until the
 vote closes: an in-room delegate answers for their unit, a remote site for its
 site's unit. The secretary (or the chair) enters the room's hand count. On
 closing, the present units are taken from live presence: units with a live
-connection of one of their delegates or of their connected site, plus the units
-that answered (they were present when they did; a slow link dropping a moment
+connection of one of their delegates or of their connected site, units whose
+hall delegation was checked in, plus the units that answered (they were present when they did; a slow link dropping a moment
 later does not erase their answer). Quorum is more than half of the invited
 units; the draft is adopted when the present units reach the quorum and the
 "agree" answers (with or without comments) outnumber the "disagree" ones,
@@ -528,7 +528,7 @@ def open_vote(*, viewer: Viewer, conference: Conference, draft: Draft) -> Adopti
         opened_by_id=viewer.user.id,
         opened_at=utcnow(),
         quorum=quorum_of(len(invited_unit_ids(conference))),
-        present_units=len(connected_unit_ids(conference)),
+        present_units=len(connected_unit_ids(conference) | checked_in_unit_ids(conference)),
     )
     db.session.add(vote)
     db.session.flush()
@@ -551,9 +551,27 @@ def _parse_answer(value) -> VoteAnswer:
         ) from None
 
 
+def checked_in_unit_ids(conference: Conference) -> set[int]:
+    """Units whose delegation in the hall was checked in (a hall delegation may have no
+    device online: the secretariat's check-in is its presence)."""
+    return {
+        p.unit_id
+        for p in conference.participants
+        if p.attendance == Attendance.in_room
+        and p.checked_in
+        and p.role != ConferenceRole.observer
+        and p.unit_id is not None
+    }
+
+
 def _present(vote: AdoptionVote, conference: Conference) -> set[int]:
-    """Units present for this vote: connected now, or having answered it."""
-    return connected_unit_ids(conference) | {b.unit_id for b in vote.ballots}
+    """Units present for this vote: connected now, checked in in the hall, or having
+    answered it."""
+    return (
+        connected_unit_ids(conference)
+        | checked_in_unit_ids(conference)
+        | {b.unit_id for b in vote.ballots}
+    )
 
 
 def cast_ballot(*, viewer: Viewer, conference: Conference, vote: AdoptionVote, answer) -> Ballot:
@@ -583,7 +601,9 @@ def cast_ballot(*, viewer: Viewer, conference: Conference, vote: AdoptionVote, a
     ballot.answer = answer
     ballot.cast_at = utcnow()
     ballot.user_id, ballot.site_id = who["user_id"], who["site_id"]
-    vote.present_units = len(connected | {b.unit_id for b in vote.ballots})
+    vote.present_units = len(
+        connected | checked_in_unit_ids(conference) | {b.unit_id for b in vote.ballots}
+    )
     db.session.flush()
     audit.record(
         db.session, viewer.user, "vote.ballot", vote, unit=unit_id, answer=answer.value, **who

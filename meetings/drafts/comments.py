@@ -74,7 +74,7 @@ def unit_room(draft_id: int, unit_id: int) -> str:
 
 def room_for(user: User, draft: Draft, conference: Conference) -> str:
     """The one room a person's socket joins: the managers', or their unit's."""
-    if permissions.can_manage(user, draft, conference):
+    if permissions.sees_all(user, draft, conference):
         return managers_room(draft.id)
     return unit_room(draft.id, user.unit_id)
 
@@ -120,7 +120,7 @@ def can_see_comment(
     if not _authenticated(user) or comment.draft_id != draft.id:
         return False
     thread = thread_of(comment)
-    if permissions.can_manage(user, draft, conference):
+    if permissions.sees_all(user, draft, conference):
         return True
     visible = permissions.visible_versions(user, draft, conference)
     if not visible:
@@ -292,7 +292,7 @@ def _thread(
 
 def _unit_filter(actor: User | None, draft: Draft, conference: Conference):
     """SQL condition on top-level comments for what the person sees beyond the version check."""
-    if permissions.can_manage(actor, draft, conference) or draft.comments_shared:
+    if permissions.sees_all(actor, draft, conference) or draft.comments_shared:
         return None
     return Comment.unit_id == actor.unit_id
 

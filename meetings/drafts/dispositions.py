@@ -68,7 +68,7 @@ def comment_scope(user: User | None, draft: Draft, conference: Conference) -> in
     The drafting unit and the organizers see all; a recipient unit sees its own,
     and every recipient's when the draft shares comments.
     """
-    if permissions.can_manage(user, draft, conference) or draft.comments_shared:
+    if permissions.sees_all(user, draft, conference) or draft.comments_shared:
         return None
     return user.unit_id if user is not None and user.is_authenticated else -1
 

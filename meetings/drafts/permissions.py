@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from meetings.accounts.models import User
 from meetings.conferences import services as conferences
-from meetings.conferences.models import Conference
+from meetings.conferences.models import Conference, ConferenceRole
 from meetings.drafts.models import Draft, DraftVersion
 
 
@@ -18,6 +18,20 @@ def can_manage(user: User | None, draft: Draft, conference: Conference) -> bool:
     return is_drafter(user, draft) or conferences.can_manage(user, conference)
 
 
+def presides(user: User | None, conference: Conference) -> bool:
+    """The chair and the secretary of the conference: they lead the discussion of the drafts."""
+    if user is None or not user.is_authenticated:
+        return False
+    roles = conferences.roles_of(user, conference)
+    return ConferenceRole.chair in roles or ConferenceRole.secretary in roles
+
+
+def sees_all(user: User | None, draft: Draft, conference: Conference) -> bool:
+    """Every version and every comment: the drafting unit, the organizers, and those who
+    preside over the meeting (who read but do not write versions or dispositions)."""
+    return can_manage(user, draft, conference) or presides(user, conference)
+
+
 def recipient_unit_ids(version: DraftVersion) -> set[int]:
     return {r.unit_id for c in version.circulations for r in c.recipients}
 
@@ -28,7 +42,7 @@ def can_see_version(
     """Only the units a version was circulated to see it; the drafters and organizers see all."""
     if user is None or not user.is_authenticated:
         return False
-    if can_manage(user, draft, conference):
+    if sees_all(user, draft, conference):
         return True
     return user.unit_id in recipient_unit_ids(version)
 

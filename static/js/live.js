@@ -946,7 +946,7 @@
       h("span", {class: "live-result-totals"}, ANSWERS.map(function (a, i) {
         return [i ? " · " : "", V.answers[a] + " ", h("strong", {text: String(result.totals[a])})];
       })),
-      h("span", {class: "small text-muted"}, quorumText(result),
+      h("span", {class: "small text-muted", "data-testid": "vote-result-quorum"}, quorumText(result),
         result.closed_at ? " · " + fmt(V.closed_at, {time: clock(parseTime(result.closed_at))}) : ""));
   }
 
@@ -1113,7 +1113,7 @@
         closed ? h("span", {class: "display-vote-result " + (vote.adopted ? "is-adopted" : "is-rejected"), "data-testid": "display-vote-result"},
           icon(vote.adopted ? "check-circle-fill" : "x-circle-fill"), " ", vote.adopted ? V.adopted : V.not_adopted)
           : h("span", {class: "display-vote-live"}, icon("broadcast"), " ", V.voting),
-        h("span", {class: "display-muted", text: quorumText(vote)}))
+        h("span", {class: "display-muted", "data-testid": "display-vote-quorum", text: quorumText(vote)}))
     ]);
   }
 

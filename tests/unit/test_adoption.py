@@ -629,3 +629,24 @@ def test_a_vote_closed_meanwhile_by_another_process_takes_no_more_answers(room):
             viewer=viewer(room, "site"), conference=room.conference, vote=vote, answer="agree"
         )
     assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+
+
+def test_a_hall_delegation_checked_in_counts_as_present_without_a_device(room):
+    # Only the two sites are online; the four hall units were checked in by the secretariat.
+    join(room, "site", "other_site")
+    check_in_everyone(room.conference)
+    vote = open_(room)
+    assert vote.present_units == 6
+    adoption.cast_ballot(
+        viewer=viewer(room, "site"), conference=room.conference, vote=vote, answer="agree"
+    )
+    adoption.record_hand_count(
+        viewer=viewer(room, "chair"),
+        conference=room.conference,
+        vote=vote,
+        agree=3,
+        agree_with_comments=0,
+        disagree=0,
+    )
+    adoption.close_vote(viewer=viewer(room, "chair"), conference=room.conference, vote=vote)
+    assert (vote.present_units, vote.quorum, vote.adopted) == (6, 4, True)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from meetings.accounts.models import AuditEntry, Unit, User
-from meetings.conferences.models import Conference
+from meetings.conferences.models import Conference, ConferenceRole
 from meetings.db import POST_COMMIT_KEY
 from meetings.drafts import circulation, comments, services
 from meetings.drafts.models import Comment, Draft, DraftVersion
@@ -723,3 +723,27 @@ def test_a_new_comment_queues_its_broadcast_for_after_the_commit(cs):
     write(cs, cs.a, anchor=cs.anchor(1, 2), body="Ý kiến")
     assert len(_db.session.info.get(POST_COMMIT_KEY, [])) == 1
     _db.session.info.pop(POST_COMMIT_KEY, None)
+
+
+def test_the_chair_and_the_secretary_read_every_comment_but_do_not_answer(make, db):
+    from meetings.drafts import dispositions, permissions
+
+    organizer = make.organizer()
+    chair = make.user()
+    conference = make.conference(organizer=organizer, chair=chair)
+    secretary = make.user()
+    make.participant(conference, user=secretary, role=ConferenceRole.secretary)
+    drafting, office = make.unit(), make.unit()
+    draft = make.draft(conference, drafting)
+    make.circulation(draft.latest, [office])
+    comment = make.comment(draft.latest, make.user(unit=office), anchor="p2")
+    db.session.commit()
+    for person in (chair, secretary):
+        assert permissions.can_see_version(person, draft, draft.latest, conference)
+        assert comments.can_see_comment(person, draft, conference, comment)
+        assert not permissions.can_manage(person, draft, conference)
+        assert not dispositions.can_dispose(person, draft, comment)
+        with pytest.raises(PermissionDeniedError):
+            services.save_version(
+                actor=person, draft=draft, conference=conference, text_value="Đoạn mới."
+            )
