@@ -141,3 +141,72 @@ def test_seed_drafts_went_through_circulation_comments_and_dispositions(db):
     assert challenged.comment.anchor in {p.anchor for p in cchc.versions[1].paragraphs}
     assert challenged.comment.unit.code == "VPDD-HCM"
     assert cchc.agenda_item_id is not None and qcdc.agenda_item_id is not None
+
+
+def test_the_seed_conference_runs_its_adoption_vote_and_exports_its_comment_table(db):
+    """Issue 4's "done when": the seed drafts' table exports, then the vote at the live meeting."""
+    import io
+
+    import docx
+    from flask_babel import force_locale
+    from openpyxl import load_workbook
+
+    from meetings.db import unit_of_work
+    from meetings.drafts import adoption, table
+    from meetings.drafts.models import Draft
+    from meetings.live import services as live
+    from meetings.live.services import Viewer
+
+    load_seed()
+    review = db.session.scalar(select(Conference).where(Conference.title.like("Hội nghị sơ kết%")))
+    cchc = db.session.scalar(select(Draft).where(Draft.title.like("%cải cách hành chính%")))
+    drafter = db.session.scalar(select(User).where(User.email == "baocao@ubdt.demo"))
+
+    with force_locale("vi"):
+        first_round = table.build(actor=drafter, draft=cchc, conference=review, version_number=1)
+        exported = table.to_docx(first_round), table.to_xlsx(first_round)
+    document = docx.Document(io.BytesIO(exported[0]))
+    words = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "Vụ Địa phương III" in words and "Tiếp thu, đã bổ sung vào mục II" in words
+    sheet = load_workbook(io.BytesIO(exported[1])).active
+    cells = "\n".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+    assert "Văn phòng đại diện tại Tp. Hồ Chí Minh" in cells and "Giải trình" in cells
+
+    chair = Viewer(user=review.chair)
+    with unit_of_work():
+        live.open_conference(viewer=chair, conference=review)
+    item = next(i for i in review.agenda_items if i.id == cchc.agenda_item_id)
+    with unit_of_work():
+        live.control_item(viewer=chair, conference=review, item_id=item.id, action="start")
+    panel = adoption.drafts_state(review)
+    points = next(d for d in panel if d["id"] == cchc.id)["points"]
+    assert len(points) == 2  # the challenged explanation, and Regional Department II's new comment
+    for n, site in enumerate(review.sites):
+        with unit_of_work():
+            live.connect(
+                viewer=Viewer(site=site), conference=review, sid=f"site-{n}", remote_addr=None
+            )
+    for participant in review.participants:
+        if participant.attendance.value == "in_room":
+            participant.checked_in_at = participant.invited_at
+    with unit_of_work():
+        vote = adoption.open_vote(viewer=chair, conference=review, draft=cchc)
+    for site, answer in zip(review.sites, ("agree", "agree_with_comments", "agree"), strict=True):
+        with unit_of_work():
+            adoption.cast_ballot(
+                viewer=Viewer(site=site), conference=review, vote=vote, answer=answer
+            )
+    secretary = db.session.scalar(select(User).where(User.email == "thuky.hoinghi@ubdt.demo"))
+    with unit_of_work():
+        adoption.record_hand_count(
+            viewer=Viewer(user=secretary),
+            conference=review,
+            vote=vote,
+            agree=12,
+            agree_with_comments=2,
+            disagree=0,
+        )
+    with unit_of_work():
+        adoption.close_vote(viewer=chair, conference=review, vote=vote)
+    assert vote.adopted is True and vote.present_units >= vote.quorum
+    assert adoption.votes_for_draft(cchc)[0]["vote"].id == vote.id
