@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,6 +17,7 @@ import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
 from meetings import create_app
 from meetings.config import TEST_OVERRIDES
@@ -82,15 +84,27 @@ def app():
     return app
 
 
-def empty_tables() -> None:
+def empty_tables(attempts: int = 5) -> None:
+    """Empty every table. On PostgreSQL, TRUNCATE needs every table's exclusive lock: a
+    request the live server (browser tests) is still finishing, e.g. a socket's
+    disconnect, may hold one and wait for another, which PostgreSQL breaks as a deadlock.
+    The request ends within moments, so try again a few times before giving up."""
     tables = list(reversed(_db.metadata.sorted_tables))
-    if _db.engine.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in tables)
-        _db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            _db.session.execute(table.delete())
-    _db.session.commit()
+    for attempt in range(1, attempts + 1):
+        try:
+            if _db.engine.dialect.name == "postgresql":
+                names = ", ".join(t.name for t in tables)
+                _db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    _db.session.execute(table.delete())
+            _db.session.commit()
+            return
+        except OperationalError:
+            _db.session.rollback()
+            if attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
 
 
 @pytest.fixture
