@@ -3,6 +3,14 @@
 from meetings.accounts.models import ApiToken, AuditEntry, Unit, User
 from meetings.agenda.models import AgendaDocument, AgendaItem
 from meetings.conferences.models import Conference, Participant
+from meetings.directives.models import (
+    Directive,
+    MinutesRevision,
+    Notice,
+    ProgressReport,
+    PublicSummary,
+    ReportAttachment,
+)
 from meetings.drafts.models import (
     AdoptionVote,
     Ballot,
@@ -17,6 +25,12 @@ from meetings.drafts.models import (
 from meetings.live.models import ChatMessage, FloorRequest, LiveConnection, LiveEvent, Site
 
 __all__ = [
+    "Directive",
+    "MinutesRevision",
+    "Notice",
+    "ProgressReport",
+    "PublicSummary",
+    "ReportAttachment",
     "AdoptionVote",
     "Ballot",
     "Circulation",

@@ -283,3 +283,43 @@ def busy_draft(
     )
     db.session.flush()
     return obj
+
+
+def directive(
+    conference: Conference,
+    lead_unit: Unit,
+    text: str = "Tiếp tục triển khai kế hoạch cải cách hành chính năm 2016.",
+    deadline=None,
+    confirmed: bool = True,
+    **fields,
+):
+    """A directive of `conference` (confirmed unless told), numbered after the last one."""
+    from sqlalchemy import func, select
+
+    from meetings.directives.models import Directive, DirectiveState
+
+    number = (
+        fields.pop("number", None)
+        or (
+            db.session.scalar(
+                select(func.max(Directive.number)).where(Directive.conference_id == conference.id)
+            )
+            or 0
+        )
+        + 1
+    )
+    cooperating = fields.pop("cooperating_units", [])
+    obj = Directive(
+        conference_id=conference.id,
+        number=number,
+        text=text,
+        lead_unit_id=lead_unit.id,
+        deadline=deadline or (conference.starts_at + timedelta(days=90)).date(),
+        state=DirectiveState.confirmed if confirmed else DirectiveState.draft,
+        confirmed_at=datetime.now(UTC) if confirmed else None,
+        **fields,
+    )
+    obj.cooperating_units = list(cooperating)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
