@@ -179,7 +179,7 @@ class Notice(Base):
     issued_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     issued_at: Mapped[Optional[datetime]]
 
-    replaces: Mapped[Optional[Notice]] = relationship(remote_side=[id])
+    replaces: Mapped[Optional[Notice]] = relationship(remote_side="Notice.id")
 
     @property
     def reference(self) -> str | None:
