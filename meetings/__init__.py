@@ -165,6 +165,11 @@ def _register_blueprints(app: Flask) -> None:
     from meetings.agenda.routes import bp as agenda_bp
     from meetings.api import register_api
     from meetings.conferences.routes import bp as conferences_bp
+    from meetings.directives.followup_routes import bp as followup_bp
+    from meetings.directives.minutes_routes import bp as minutes_bp
+    from meetings.directives.notice_routes import bp as notices_bp
+    from meetings.directives.routes import bp as directives_bp
+    from meetings.directives.summary_routes import bp as summaries_bp
     from meetings.drafts.circulation_routes import bp as circulation_bp
     from meetings.drafts.comment_routes import bp as comments_bp
     from meetings.drafts.routes import bp as drafts_bp
@@ -182,6 +187,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(circulation_bp)
     app.register_blueprint(dispositions_bp)
     app.register_blueprint(comments_bp)
+    app.register_blueprint(directives_bp)
+    app.register_blueprint(summaries_bp)
+    app.register_blueprint(followup_bp)
+    app.register_blueprint(notices_bp)
+    app.register_blueprint(minutes_bp)
     register_api(app)
 
 

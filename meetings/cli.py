@@ -85,12 +85,20 @@ def create_user_command(email, full_name, unit_code, role, locale, password) -> 
 @click.command("send-reminders")
 @with_appcontext
 def send_reminders_command() -> None:
-    """Remind the units whose answer to a circulated draft is due within 48 hours or overdue.
+    """Remind the units whose answer to a circulated draft is due within 48 hours or overdue,
+    and the lead units of directives due within a week; escalate overdue directives.
 
     Run it from cron (hourly, say): a unit is reminded at most once a day. Mail goes out
-    when MAIL_SERVER is configured; the inbox shows the reminder in any case."""
+    when MAIL_SERVER is configured; the inbox and "My directives" show the reminders in
+    any case."""
+    from meetings.directives import followup
     from meetings.drafts import circulation
 
     with unit_of_work():
         count = circulation.send_reminders()
     click.echo(f"Reminders sent: {count}")
+    # Directives: the lead unit a week before the deadline (every three days), and the
+    # conference's organizers once when it has passed.
+    with unit_of_work():
+        reminded, escalated = followup.send_reminders()
+    click.echo(f"Directive reminders sent: {reminded}; overdue directives escalated: {escalated}")

@@ -19,6 +19,7 @@ from meetings.conferences.models import (
     ConferenceStatus,
     Rsvp,
 )
+from meetings.directives.models import DirectiveState, DirectiveStatus
 from meetings.drafts.models import Decision, VoteAnswer
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -106,6 +107,17 @@ VOTE_ANSWER_LABELS = {
     VoteAnswer.agree_with_comments: _l("Agree with comments"),
     VoteAnswer.disagree: _l("Disagree"),
 }
+# A concluding directive: recorded in the room (draft), then confirmed by the chair
+DIRECTIVE_STATE_LABELS = {
+    DirectiveState.draft: _l("Draft directive"),
+    DirectiveState.confirmed: _l("Confirmed"),
+}
+# Its follow-up ("overdue" is computed from the deadline, not stored)
+DIRECTIVE_STATUS_LABELS = {
+    DirectiveStatus.open: _l("Open"),
+    DirectiveStatus.in_progress: _l("In progress"),
+    DirectiveStatus.done: _l("Done"),
+}
 
 
 def _in_zone(value: datetime, tz) -> datetime:
@@ -174,6 +186,8 @@ def init_app(app: Flask) -> None:
         GLOBAL_ROLE_LABELS=GLOBAL_ROLE_LABELS,
         DECISION_LABELS=DECISION_LABELS,
         VOTE_ANSWER_LABELS=VOTE_ANSWER_LABELS,
+        DIRECTIVE_STATE_LABELS=DIRECTIVE_STATE_LABELS,
+        DIRECTIVE_STATUS_LABELS=DIRECTIVE_STATUS_LABELS,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         current_locale=locale,
         fmt_month=fmt_month,

@@ -28,6 +28,13 @@ const files = [
   ["swagger-ui-dist/favicon-32x32.png", "swagger-ui/favicon-32x32.png"],
   ["swagger-ui-dist/oauth2-redirect.html", "swagger-ui/oauth2-redirect.html"],
   ["swagger-ui-dist/LICENSE", "swagger-ui/LICENSE"],
+  // A serif font with Vietnamese glyphs for the PDF exports (notice, minutes): read by the
+  // server from static/vendor/fonts/, never fetched at run time.
+  ["@expo-google-fonts/noto-serif/400Regular/NotoSerif_400Regular.ttf", "fonts/noto-serif/NotoSerif-Regular.ttf"],
+  ["@expo-google-fonts/noto-serif/700Bold/NotoSerif_700Bold.ttf", "fonts/noto-serif/NotoSerif-Bold.ttf"],
+  ["@expo-google-fonts/noto-serif/400Regular_Italic/NotoSerif_400Regular_Italic.ttf", "fonts/noto-serif/NotoSerif-Italic.ttf"],
+  ["@expo-google-fonts/noto-serif/700Bold_Italic/NotoSerif_700Bold_Italic.ttf", "fonts/noto-serif/NotoSerif-BoldItalic.ttf"],
+  ["@expo-google-fonts/noto-serif/LICENSE_FONT", "fonts/noto-serif/OFL.txt"],
 ];
 
 if (!existsSync(nm)) {
@@ -55,7 +62,7 @@ for (const [src, dst] of files) {
 if (missing) process.exit(1);
 
 const versions = Object.fromEntries(
-  ["bootstrap", "bootstrap-icons", "htmx.org", "socket.io-client", "swagger-ui-dist"].map((p) => [p, version(p)]),
+  ["bootstrap", "bootstrap-icons", "htmx.org", "socket.io-client", "swagger-ui-dist", "@expo-google-fonts/noto-serif"].map((p) => [p, version(p)]),
 );
 writeFileSync(join(out, "versions.json"), JSON.stringify(versions, null, 2) + "\n");
 const count = (dir) =>

@@ -22,6 +22,7 @@ from meetings.agenda.models import ItemStatus
 from meetings.conferences import services as conferences
 from meetings.conferences.models import Conference
 from meetings.db import unit_of_work
+from meetings.directives import followup
 from meetings.errors import (
     AuthenticationRequiredError,
     ConflictError,
@@ -115,6 +116,8 @@ def _render(
         ITEM_STATUS_LABELS=ITEM_STATUS_LABELS,
         accept=services.ACCEPT,
         max_upload=uploads.max_upload_bytes(),
+        # The next conference of a programme offers the previous one's open directives.
+        review_offer=followup.review_offer(actor, conference, view.items) if editable else None,
     )
     return page, status
 

@@ -318,11 +318,28 @@ def delete_item(*, actor: User, conference: Conference, item: AgendaItem, versio
     _bump_agenda(conference)
     files = [document.storage_key for document in item.documents]
     audit.record(db.session, actor, "agenda.delete", item, title=item.title)
+    _forget_item(item)
     db.session.delete(item)
     db.session.flush()
     _renumber([other for other in items_of(conference) if other.id != item.id])
     uploads.remove_files_after_commit(files)
     _publish(conference)
+
+
+def _forget_item(item: AgendaItem) -> None:
+    """What pointed at the item stays and no longer points at it: the drafts discussed
+    under it, the floor given during it, the directives recorded during it."""
+    from meetings.directives.models import Directive  # they build on the agenda
+    from meetings.drafts.models import Draft
+    from meetings.live.models import FloorRequest
+
+    for model in (Directive, Draft, FloorRequest):
+        db.session.execute(
+            update(model)
+            .where(model.agenda_item_id == item.id)
+            .values(agenda_item_id=None)
+            .execution_options(synchronize_session="fetch")
+        )
 
 
 def reorder_agenda(

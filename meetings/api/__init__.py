@@ -58,6 +58,15 @@ def register_api(app: Flask) -> None:
     from meetings.api import adoption
 
     api.register_blueprint(adoption.blp, url_prefix=PREFIX)
+    from meetings.api import notices
+
+    api.register_blueprint(notices.blp, url_prefix=PREFIX)
+    from meetings.api import followup
+
+    api.register_blueprint(followup.blp, url_prefix=PREFIX)
+    from meetings.api import directives
+
+    api.register_blueprint(directives.blp, url_prefix=PREFIX)
 
 
 def _document_error_body(api) -> None:

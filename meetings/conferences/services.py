@@ -206,6 +206,11 @@ def _visible_to(actor: User) -> Select:
     )
 
 
+def visible_conferences(actor: User) -> Select:
+    """SELECT of the conferences the actor may see (the list pages' rule), to build on."""
+    return _visible_to(actor)
+
+
 def _with_unit(query: Select, unit_id: int | None) -> Select:
     if unit_id is None:
         return query
@@ -429,6 +434,10 @@ def change_status(*, actor: User, conference: Conference, to) -> Conference:
         )
     if target == ConferenceStatus.scheduled and conference.chair_id is None:
         raise InvalidStateError(_l("Choose a chair before scheduling the conference."))
+    if target == ConferenceStatus.concluded:
+        from meetings.directives import services as directives  # they build on conferences
+
+        directives.require_no_drafts(conference)
     previous = conference.status
     conference.status = target
     conference.version += 1

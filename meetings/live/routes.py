@@ -223,6 +223,7 @@ def ui_strings() -> dict:
         "link_renewed": _("This link was replaced by a new one."),
         "close": _("Close"),
         "vote": _adoption_strings(),
+        "directives": _directive_strings(),
     }
 
 
@@ -230,6 +231,12 @@ def _adoption_strings() -> dict:
     from meetings.drafts import adoption  # the drafts build on the live room, not the reverse
 
     return adoption.live_strings()
+
+
+def _directive_strings() -> dict:
+    from meetings.directives import services as directives  # they build on the live room
+
+    return directives.live_strings()
 
 
 def _page_config(viewer: Viewer, conference: Conference, mode: str) -> dict:

@@ -21,6 +21,7 @@ from marshmallow import ValidationError as SchemaError
 from meetings.accounts.models import User
 from meetings.conferences.models import Conference
 from meetings.db import after_commit, unit_of_work, utcnow
+from meetings.directives import services as directives
 from meetings.drafts import adoption
 from meetings.errors import DomainError, NotFoundError, PermissionDeniedError
 from meetings.extensions import db, socketio
@@ -321,6 +322,42 @@ class LiveNamespace(Namespace):
         vote = adoption.get_vote(conference, data["vote_id"])
         adoption.close_vote(viewer=viewer, conference=conference, vote=vote)
         return {"vote_id": vote.id, "adopted": vote.adopted}
+
+    # --- concluding directives (meetings.directives.services) -------------------------------
+
+    @live_event(schemas.DirectiveCreateSchema)
+    def on_directive_record(self, viewer, conference, data):
+        directive = directives.record_directive(actor=viewer.user, conference=conference, data=data)
+        return {"directive_id": directive.id, "number": directive.number}
+
+    @live_event(schemas.DirectiveEditEventSchema)
+    def on_directive_edit(self, viewer, conference, data):
+        directive = directives.directive_in(conference, data.pop("directive_id"))
+        version = data.pop("version")
+        directives.update_directive(
+            actor=viewer.user,
+            conference=conference,
+            directive=directive,
+            data=data,
+            version=version,
+        )
+        return {"directive_id": directive.id, "version": directive.version}
+
+    @live_event(schemas.DirectiveRefEventSchema)
+    def on_directive_confirm(self, viewer, conference, data):
+        directive = directives.directive_in(conference, data["directive_id"])
+        directives.confirm_directive(
+            actor=viewer.user, conference=conference, directive=directive, version=data["version"]
+        )
+        return {"directive_id": directive.id, "state": directive.state.value}
+
+    @live_event(schemas.DirectiveRefEventSchema)
+    def on_directive_delete(self, viewer, conference, data):
+        directive = directives.directive_in(conference, data["directive_id"])
+        directives.delete_directive(
+            actor=viewer.user, conference=conference, directive=directive, version=data["version"]
+        )
+        return {"directive_id": data["directive_id"]}
 
 
 _namespace = LiveNamespace(NAMESPACE)

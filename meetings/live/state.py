@@ -257,4 +257,7 @@ def snapshot(conference: Conference, viewer) -> dict:
     from meetings.drafts import adoption  # the drafts build on the live room, not the reverse
 
     data["adoption"] = adoption.live_state(conference, viewer)
+    from meetings.directives import services as directives  # they build on the live room
+
+    data["directives"] = directives.live_state(conference, viewer)
     return data

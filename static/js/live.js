@@ -104,7 +104,7 @@
 
   var S = {
     seq: null, viewer: null, conference: null, agenda: null, presence: null, floor: null,
-    chat: [], connections: null, adoption: null
+    chat: [], connections: null, adoption: null, directives: null
   };
 
   function can(what) { return !!(S.viewer && S.viewer.can && S.viewer.can[what]); }
@@ -328,6 +328,7 @@
     if (sections.presence) renderPresence();
     if (sections.chat || sections.conference) renderChat(sections.chatReset);
     if (sections.adoption || sections.agenda || sections.conference) renderAdoption();
+    if (sections.directives || sections.agenda || sections.conference) renderDirectives();
     tick();
   }
 
@@ -342,7 +343,8 @@
     S.chat = snapshot.chat.slice();
     S.connections = snapshot.connections || null;
     S.adoption = snapshot.adoption || null;
-    ["conference", "agenda", "floor", "presence", "chat", "chatReset", "adoption"].forEach(markDirty);
+    S.directives = snapshot.directives || null;
+    ["conference", "agenda", "floor", "presence", "chat", "chatReset", "adoption", "directives"].forEach(markDirty);
   }
 
   function applyEvent(event) {
@@ -363,6 +365,12 @@
         if (data.vote !== undefined) S.adoption.vote = data.vote;
         if (data.drafts) S.adoption.drafts = data.drafts;
         markDirty("adoption");
+        break;
+      case "directives":
+        // The whole list each time (small): applying it twice is harmless.
+        S.directives = S.directives || {directives: [], me: {}};
+        S.directives.directives = data.directives || [];
+        markDirty("directives");
         break;
       default: break;
     }
@@ -403,7 +411,8 @@
       queue: S.floor ? S.floor.queue.length : 0,
       lastMessage: S.chat.length ? S.chat[S.chat.length - 1].id : 0,
       sites: sites,
-      vote: S.adoption && S.adoption.vote ? S.adoption.vote.id + ":" + S.adoption.vote.status : null
+      vote: S.adoption && S.adoption.vote ? S.adoption.vote.id + ":" + S.adoption.vote.status : null,
+      directives: directiveMarks()
     };
   }
 
@@ -431,6 +440,7 @@
       lines.push(vote.status === "open" ? fmt(T.vote.away_open, {title: vote.draft_title})
         : fmt(T.vote.away_closed, {title: vote.draft_title, result: vote.adopted ? T.vote.adopted : T.vote.not_adopted}));
     }
+    awayDirectives(before.directives, after.directives).forEach(function (line) { lines.push(line); });
     (S.presence ? S.presence.sites : []).forEach(function (site) {
       if (S.viewer && site.id === S.viewer.site_id) return;
       var was = before.sites[site.id];
@@ -1114,6 +1124,348 @@
           icon(vote.adopted ? "check-circle-fill" : "x-circle-fill"), " ", vote.adopted ? V.adopted : V.not_adopted)
           : h("span", {class: "display-vote-live"}, icon("broadcast"), " ", V.voting),
         h("span", {class: "display-muted", "data-testid": "display-vote-quorum", text: quorumText(vote)}))
+    ]);
+  }
+
+  // --- rendering: the concluding directives (meetings/directives/services.py) ---------------
+
+  var D = T.directives || {};
+  var DIRECTIVE_FIELDS = ["text", "lead_unit_id", "deadline", "agenda_item_id", "cooperating_unit_ids"];
+  var dateFormat = new Intl.DateTimeFormat(cfg.locale === "vi" ? "vi-VN" : "en-GB",
+    {day: "2-digit", month: "2-digit", year: "numeric", timeZone: "UTC"});
+
+  function directiveList() { return S.directives ? S.directives.directives || [] : []; }
+  function directiveMe() { return (S.directives && S.directives.me) || {}; }
+
+  function deadlineText(iso) {
+    var parts = String(iso || "").split("-").map(Number);
+    if (parts.length !== 3 || parts.some(isNaN)) return iso || "";
+    return dateFormat.format(new Date(Date.UTC(parts[0], parts[1] - 1, parts[2])));
+  }
+
+  /* {id: "state:version"} for the "while you were away" summary. */
+  function directiveMarks() {
+    var marks = {};
+    directiveList().forEach(function (d) { marks[d.id] = d.state + ":" + d.version; });
+    return marks;
+  }
+
+  function awayDirectives(before, after) {
+    if (!D.away_recorded || !before || !after) return [];
+    var recorded = 0, confirmed = 0, changed = 0;
+    Object.keys(after).forEach(function (id) {
+      var was = before[id], now = after[id];
+      if (!was) { recorded++; return; }
+      if (was === now) return;
+      if (now.split(":")[0] === "confirmed" && was.split(":")[0] === "draft") confirmed++;
+      else changed++;
+    });
+    var lines = [];
+    if (recorded) lines.push(plural(D.away_recorded, recorded));
+    if (confirmed) lines.push(plural(D.away_confirmed, confirmed));
+    if (changed) lines.push(plural(D.away_changed, changed));
+    return lines;
+  }
+
+  function unitLabel(unit) { return unit.name + " (" + unit.code + ")"; }
+
+  function stateBadge(d) {
+    var draft = d.state === "draft";
+    return h("span", {class: "badge " + (draft ? "text-bg-warning" : "text-bg-success"), "data-testid": "directive-state"},
+      icon(draft ? "pencil" : "check2"), " ", (D.states || {})[d.state] || d.state);
+  }
+
+  function directiveRow(d) {
+    var me = directiveMe();
+    var live = isLive();
+    var draft = d.state === "draft";
+    var item = d.agenda_item_id ? itemById(d.agenda_item_id) : null;
+    var meta = [
+      h("span", {"data-testid": "directive-lead"}, icon("flag"), " ", h("span", {class: "text-muted", text: D.lead + ": "}), unitLabel(d.lead_unit)),
+      h("span", {"data-testid": "directive-deadline"}, icon("calendar-event"), " ", h("span", {class: "text-muted", text: D.deadline + ": "}), deadlineText(d.deadline))
+    ];
+    if (d.cooperating_units.length) {
+      meta.push(h("span", {title: d.cooperating_units.map(unitLabel).join("; ")}, icon("people"), " ",
+        h("span", {class: "text-muted", text: D.cooperating + ": "}), d.cooperating_units.map(function (u) { return u.code; }).join(", ")));
+    }
+    if (item) meta.push(h("span", {class: "text-muted"}, icon("list-ol"), " ", fmt(D.from_item, {pos: item.position})));
+    var actions = [];
+    if (live && me.can_record) {
+      if (draft && me.can_confirm) {
+        actions.push(button(D.confirm, {cls: "btn-success btn-sm", icon: "check2-circle", testid: "directive-confirm-" + d.number,
+          onclick: function (e) {
+            var target = e.currentTarget;
+            confirmThen(fmt(D.confirm_confirm, {n: d.number}), function () {
+              act(target, "directive_confirm", {directive_id: d.id, version: d.version});
+            });
+          }}));
+      }
+      if (draft || me.can_confirm) {
+        actions.push(button(D.edit, {cls: "btn-outline-secondary btn-sm", icon: "pencil", testid: "directive-edit-" + d.number,
+          onclick: function () { startEditing(d); }}));
+      }
+      if (draft) {
+        actions.push(button(D.delete, {cls: "btn-outline-danger btn-sm", icon: "trash", testid: "directive-delete-" + d.number,
+          onclick: function (e) {
+            var target = e.currentTarget;
+            confirmThen(fmt(D.confirm_delete, {n: d.number}), function () {
+              act(target, "directive_delete", {directive_id: d.id, version: d.version});
+            });
+          }}));
+      }
+    }
+    return h("li", {class: "live-directive" + (draft ? " is-draft" : "") + (editing && editing.id === d.id ? " is-editing" : ""),
+      "data-directive-id": d.id, "data-state": d.state, "data-testid": "directive-" + d.number},
+      h("span", {class: "live-directive-n", "aria-hidden": "true", text: String(d.number)}),
+      h("div", {class: "flex-grow-1 min-w-0"},
+        h("div", {class: "live-directive-head"}, h("span", {class: "visually-hidden", text: fmt(D.number, {n: d.number})}), stateBadge(d)),
+        h("div", {class: "live-directive-text", "data-testid": "directive-text", text: d.text}),
+        h("div", {class: "live-directive-meta"}, meta)),
+      actions.length ? h("div", {class: "live-directive-actions"}, actions) : null);
+  }
+
+  function renderDirectives() {
+    if (DISPLAY) { renderDisplayDirectives(); return; }
+    var card = byId("live-directives");
+    if (!card || !S.conference) return;
+    var list = directiveList();
+    var me = directiveMe();
+    var live = isLive();
+    var recorder = !!me.can_record && live;
+    card.classList.toggle("d-none", !list.length && !recorder);
+    var drafts = list.filter(function (d) { return d.state === "draft"; }).length;
+    setText(byId("directives-count"), list.length ? String(list.length) : "");
+    var note = byId("directives-note");
+    if (note) {
+      var text = "", cls = "small text-muted";
+      if (!live && (S.conference.status === "concluded" || S.conference.status === "archived")) text = D.frozen;
+      else if (!live) text = D.not_live;
+      else if (drafts && me.can_record) { text = plural(D.drafts_left, drafts); cls = "small text-warning-emphasis fw-semibold"; }
+      else if (drafts) text = D.room_reads;
+      else if (list.length) text = D.all_confirmed;
+      note.className = cls;
+      setText(note, text || "");
+    }
+    if (editing && !list.some(function (d) { return d.id === editing.id; })) stopEditing();
+    fill(byId("directives-list"), list.length ? list.map(directiveRow)
+      : h("li", {class: "live-empty", text: recorder ? D.room_reads : D.none}));
+    var holder = byId("directives-form-holder");
+    if (holder) {
+      if (recorder && !directiveForm) holder.appendChild(buildDirectiveForm());
+      if (directiveForm) {
+        directiveForm.classList.toggle("d-none", !recorder);
+        refreshItemChoices();
+      }
+    }
+  }
+
+  // The record / edit form: built once, so what the secretary types survives every update.
+  var directiveForm = null;
+  var editing = null;  // {id, number, version} while a directive is being edited
+
+  function fieldBox(name, label, control, extra) {
+    return h("div", {class: "live-directive-field field-" + name},
+      h("label", {class: "form-label small mb-1", for: "directive-" + name, text: label}),
+      control, extra || null,
+      h("div", {class: "invalid-feedback d-block", "data-error-for": name}));
+  }
+
+  function unitOptions(select, units, placeholder) {
+    fill(select, placeholder ? h("option", {value: "", text: placeholder}) : null);
+    [[D.invited_units, true], [D.other_units, false]].forEach(function (group) {
+      var members = units.filter(function (u) { return !!u.invited === group[1]; });
+      if (!members.length) return;
+      select.appendChild(h("optgroup", {label: group[0]}, members.map(function (u) {
+        return h("option", {value: String(u.id), text: unitLabel(u)});
+      })));
+    });
+  }
+
+  function buildDirectiveForm() {
+    var me = directiveMe();
+    var units = me.units || [];
+    var text = h("textarea", {class: "form-control", id: "directive-text", name: "text", rows: "3", maxlength: "5000",
+      placeholder: D.text_placeholder, "data-testid": "directive-text-input"});
+    var lead = h("select", {class: "form-select", id: "directive-lead_unit_id", name: "lead_unit_id", "data-testid": "directive-lead-input"});
+    unitOptions(lead, units, D.choose_unit);
+    var deadline = h("input", {class: "form-control", type: "date", id: "directive-deadline", name: "deadline",
+      min: me.min_deadline || null, "data-testid": "directive-deadline-input"});
+    var item = h("select", {class: "form-select", id: "directive-agenda_item_id", name: "agenda_item_id", "data-testid": "directive-item-input"});
+    var chosen = h("span", {class: "text-muted small", id: "directive-coop-count"});
+    var boxes = h("div", {class: "live-directive-units"});
+    [[D.invited_units, true], [D.other_units, false]].forEach(function (group) {
+      var members = units.filter(function (u) { return !!u.invited === group[1]; });
+      if (!members.length) return;
+      boxes.appendChild(h("div", {class: "live-directive-units-group", text: group[0]}));
+      members.forEach(function (u) {
+        boxes.appendChild(h("label", {class: "form-check"},
+          h("input", {class: "form-check-input", type: "checkbox", name: "cooperating_unit_ids", value: String(u.id)}),
+          h("span", {class: "form-check-label", text: unitLabel(u)})));
+      });
+    });
+    var coop = h("details", {class: "live-directive-coop", "data-testid": "directive-cooperating-input"},
+      h("summary", {class: "small"}, icon("people"), " ", D.cooperating_units, " ", chosen, " ",
+        h("span", {class: "text-muted small", text: "· " + D.cooperating_hint})),
+      boxes,
+      h("div", {class: "invalid-feedback d-block", "data-error-for": "cooperating_unit_ids"}));
+    var submit = h("button", {class: "btn btn-primary btn-sm", type: "submit", "data-testid": "directive-submit"},
+      icon("plus-lg"), " ", h("span", {id: "directive-submit-label", text: D.record}));
+    var cancel = h("button", {class: "btn btn-outline-secondary btn-sm d-none", type: "button", id: "directive-cancel",
+      "data-testid": "directive-cancel", text: D.cancel, onclick: function () { stopEditing(); }});
+    var form = h("form", {class: "live-directive-form", id: "directive-form", autocomplete: "off", novalidate: true, "data-testid": "directive-form"},
+      h("div", {class: "live-subtitle mt-0"}, icon("plus-circle"), " ", h("span", {id: "directive-form-title", text: D.record_title})),
+      fieldBox("text", D.text, text),
+      h("div", {class: "live-directive-row"},
+        fieldBox("lead_unit_id", D.lead_unit, lead),
+        fieldBox("deadline", D.deadline, deadline),
+        fieldBox("agenda_item_id", D.agenda_item, item)),
+      coop,
+      h("div", {class: "live-directive-buttons"}, submit, cancel,
+        D.open_page && cfg.viewer_kind !== "site" && D.page_url ? h("a", {class: "small ms-auto", href: D.page_url.replace("{id}", cfg.conference_id),
+          target: "_blank", rel: "noopener"}, icon("box-arrow-up-right"), " ", D.open_page) : null));
+    form.addEventListener("input", function () { form.dataset.dirty = "1"; countChosen(); });
+    form.addEventListener("change", function () { form.dataset.dirty = "1"; countChosen(); });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      submitDirective(submit);
+    });
+    directiveForm = form;
+    return form;
+  }
+
+  function countChosen() {
+    if (!directiveForm) return;
+    var n = directiveForm.querySelectorAll("input[name=cooperating_unit_ids]:checked").length;
+    setText(byId("directive-coop-count"), n ? "(" + fmt(D.chosen, {count: n}) + ")" : "");
+  }
+
+  function refreshItemChoices() {
+    var select = directiveForm && directiveForm.elements.agenda_item_id;
+    if (!select) return;
+    var current = currentItem();
+    var keep = select.value;
+    var untouched = !directiveForm.dataset.dirty && !editing;
+    fill(select, [h("option", {value: "", text: D.no_item})].concat((S.agenda ? S.agenda.items : []).map(function (item) {
+      var title = item.position + ". " + item.title;
+      return h("option", {value: String(item.id), text: title.length > 60 ? title.slice(0, 59) + "…" : title});
+    })));
+    select.value = untouched ? (current ? String(current.id) : "") : keep;
+  }
+
+  function clearDirectiveErrors() {
+    if (!directiveForm) return;
+    directiveForm.querySelectorAll("[data-error-for]").forEach(function (node) { node.textContent = ""; });
+    directiveForm.querySelectorAll(".is-invalid").forEach(function (node) { node.classList.remove("is-invalid"); });
+  }
+
+  function showDirectiveErrors(errors) {
+    Object.keys(errors || {}).forEach(function (name) {
+      var box = directiveForm.querySelector("[data-error-for='" + name + "']");
+      if (box) box.textContent = [].concat(errors[name]).map(String).join(" ");
+      var control = directiveForm.elements[name];
+      if (control && control.classList) control.classList.add("is-invalid");
+      if (name === "cooperating_unit_ids") directiveForm.querySelector("details").open = true;
+    });
+  }
+
+  function directivePayload() {
+    var f = directiveForm.elements;
+    var payload = {text: f.text.value.trim()};
+    // A number as a number; anything else as typed, for the server to explain.
+    var asNumber = function (raw) { return /^\d+$/.test(raw) ? parseInt(raw, 10) : raw; };
+    if (f.lead_unit_id.value) payload.lead_unit_id = asNumber(f.lead_unit_id.value);
+    if (f.deadline.value) payload.deadline = f.deadline.value;
+    payload.agenda_item_id = f.agenda_item_id.value ? asNumber(f.agenda_item_id.value) : null;
+    payload.cooperating_unit_ids = Array.prototype.map.call(
+      directiveForm.querySelectorAll("input[name=cooperating_unit_ids]:checked"), function (box) { return asNumber(box.value); });
+    return payload;
+  }
+
+  function submitDirective(submit) {
+    clearDirectiveErrors();
+    var payload = directivePayload();
+    var name = "directive_record";
+    if (editing) {
+      name = "directive_edit";
+      payload.directive_id = editing.id;
+      payload.version = editing.version;
+    }
+    act(submit, name, payload).then(function (ack) {
+      if (!ack.ok) { showDirectiveErrors(ack.errors); return; }
+      if (editing) stopEditing();
+      else resetDirectiveForm();
+    });
+  }
+
+  function resetDirectiveForm() {
+    if (!directiveForm) return;
+    directiveForm.reset();
+    directiveForm.dataset.dirty = "";
+    clearDirectiveErrors();
+    countChosen();
+    refreshItemChoices();
+  }
+
+  function startEditing(d) {
+    if (!directiveForm) return;
+    editing = {id: d.id, number: d.number, version: d.version};
+    clearDirectiveErrors();
+    var f = directiveForm.elements;
+    f.text.value = d.text;
+    f.lead_unit_id.value = String(d.lead_unit.id);
+    f.deadline.value = d.deadline;
+    refreshItemChoices();
+    f.agenda_item_id.value = d.agenda_item_id ? String(d.agenda_item_id) : "";
+    var chosen = d.cooperating_units.map(function (u) { return String(u.id); });
+    directiveForm.querySelectorAll("input[name=cooperating_unit_ids]").forEach(function (box) {
+      box.checked = chosen.indexOf(box.value) !== -1;
+    });
+    countChosen();
+    setText(byId("directive-form-title"), fmt(D.edit_title, {n: d.number}));
+    setText(byId("directive-submit-label"), D.save);
+    byId("directive-cancel").classList.remove("d-none");
+    directiveForm.classList.add("is-editing");
+    directiveForm.scrollIntoView({block: "nearest"});
+    f.text.focus();
+    markDirty("directives");
+  }
+
+  function stopEditing() {
+    editing = null;
+    if (!directiveForm) return;
+    setText(byId("directive-form-title"), D.record_title);
+    setText(byId("directive-submit-label"), D.record);
+    byId("directive-cancel").classList.add("d-none");
+    directiveForm.classList.remove("is-editing");
+    resetDirectiveForm();
+    markDirty("directives");
+  }
+
+  /* On the room display: the latest directives, big, drafts marked as such. */
+  function renderDisplayDirectives() {
+    var box = byId("display-directives");
+    if (!box) return;
+    var list = directiveList();
+    box.classList.toggle("d-none", !list.length);
+    document.body.classList.toggle("display-has-directives", list.length > 0);
+    if (!list.length) { fill(box, null); return; }
+    // The latest two (the one being read out is the last); the count says how many in all.
+    var shown = list.slice(-2);
+    var drafts = list.filter(function (d) { return d.state === "draft"; }).length;
+    fill(box, [
+      h("div", {class: "display-label"}, icon("check2-square"), " ", D.title,
+        h("span", {class: "display-muted", text: " · " + plural(D.count, list.length)})),
+      h("ol", {class: "display-directive-list"}, shown.map(function (d) {
+        var draft = d.state === "draft";
+        return h("li", {class: "display-directive" + (draft ? " is-draft" : ""), "data-state": d.state,
+          "data-testid": "display-directive-" + d.number},
+          h("span", {class: "display-directive-n", text: String(d.number)}),
+          h("div", {class: "min-w-0"},
+            draft ? h("span", {class: "display-directive-badge", text: (D.states || {}).draft || "draft"}) : null,
+            h("div", {class: "display-directive-text", text: d.text}),
+            h("div", {class: "display-directive-meta"}, icon("flag"), " ", d.lead_unit.name, "  ·  ", icon("calendar-event"), " ", deadlineText(d.deadline))));
+      })),
+      drafts ? h("div", {class: "display-muted display-directive-foot", text: plural(D.drafts_left, drafts)}) : null
     ]);
   }
 

@@ -10,6 +10,8 @@ next event is refused and its socket is cut.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -49,6 +51,11 @@ TABLE = {
     "vote_cast": (EVERYONE, "vote"),
     "vote_hand_count": ({"organizer", "chair", "secretary"}, "vote"),
     "vote_close": (RUNNERS, "vote"),
+    # concluding directives (meetings.directives.services): the chair and the secretary record
+    "directive_record": ({"chair", "secretary"}, "directives"),
+    "directive_edit": ({"chair", "secretary"}, "directives"),
+    "directive_confirm": ({"chair"}, "directives"),
+    "directive_delete": ({"chair", "secretary"}, "directives"),
 }
 
 
@@ -82,6 +89,20 @@ def prepare(room, event: str, kind: str) -> dict:
                 payload["answer"] = "agree"
             if event == "vote_hand_count":
                 payload.update(agree=1, agree_with_comments=0, disagree=0)
+        elif event.startswith("directive_"):
+            deadline = conference.local_ends_at.date() + timedelta(days=30)
+            payload = {
+                "text": "Kết luận",
+                "lead_unit_id": room.secretary.unit_id,
+                "deadline": deadline.isoformat(),
+            }
+            if event != "directive_record":
+                draft = factories.directive(
+                    conference, room.secretary.unit, deadline=deadline, confirmed=False
+                )
+                payload = {"directive_id": draft.id, "version": draft.version}
+            if event == "directive_edit":
+                payload["text"] = "Kết luận đã sửa"
     if event.startswith("item_"):
         payload = {"item_id": item.id}
         if event == "item_extend":
