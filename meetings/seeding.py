@@ -174,6 +174,8 @@ def _load_conference(
                 substitute_name=entry.get("substitute_name"),
             )
     _load_drafts(spec.get("drafts", []), conference, units, users, counts)
+    if spec.get("meeting") and conference.status == ConferenceStatus.scheduled:
+        _replay_meeting(spec, conference, units, users, counts)
 
 
 def _load_drafts(
@@ -302,3 +304,92 @@ def _seed_round(spec, draft, version, conference, units, users, author) -> None:
                 reason=answer["challenge"]["reason"],
                 now=_seed_time(answer["challenge"]["at"], conference),
             )
+
+
+def _replay_meeting(spec: dict, conference: Conference, units: dict, users: dict, counts: dict):
+    """The meeting as it went, through the services: the hall checked in, the adoption
+    votes on the drafts (the hall's hand count), the chair's four directives recorded by
+    the secretary and confirmed, the conference concluded; then the conclusion notice
+    issued, a progress report, and the published news summary."""
+    from meetings.directives import followup, notices, summaries
+    from meetings.directives import services as directives
+    from meetings.drafts import adoption
+    from meetings.drafts.models import Draft
+    from meetings.live.services import Viewer
+
+    meeting = spec["meeting"]
+    organizer = users[spec["organizer"]]
+    chair = conference.chair
+    secretary = next(
+        p.user for p in conference.participants if p.role.value == "secretary" and p.user
+    )
+    conferences.change_status(actor=organizer, conference=conference, to=ConferenceStatus.live)
+    for participant in conference.participants:
+        if participant.attendance.value == "in_room":
+            conferences.check_in(actor=organizer, conference=conference, participant=participant)
+    drafts = db.session.scalars(
+        select(Draft).where(Draft.conference_id == conference.id).order_by(Draft.id)
+    ).all()
+    for entry in meeting.get("votes", []):
+        vote = adoption.open_vote(
+            viewer=Viewer(user=chair), conference=conference, draft=drafts[entry["draft"]]
+        )
+        adoption.record_hand_count(
+            viewer=Viewer(user=secretary),
+            conference=conference,
+            vote=vote,
+            agree=entry["agree"],
+            agree_with_comments=entry["agree_with_comments"],
+            disagree=entry["disagree"],
+        )
+        adoption.close_vote(viewer=Viewer(user=chair), conference=conference, vote=vote)
+    items = {item.position: item.id for item in conference.agenda_items}
+    recorded = []
+    for entry in meeting.get("directives", []):
+        directive = directives.record_directive(
+            actor=secretary,
+            conference=conference,
+            data={
+                "text": entry["text"],
+                "lead_unit_id": units[entry["lead"]].id,
+                "cooperating_unit_ids": [units[code].id for code in entry.get("cooperating", [])],
+                "deadline": date.fromisoformat(entry["deadline"]),
+                "agenda_item_id": items.get(entry.get("agenda_item")),
+            },
+        )
+        directives.confirm_directive(actor=chair, conference=conference, directive=directive)
+        recorded.append(directive)
+    counts["directives"] = len(recorded)
+    conferences.change_status(actor=organizer, conference=conference, to=ConferenceStatus.concluded)
+    if meeting.get("notice"):
+        notice = notices.generate_notice(actor=organizer, conference=conference)
+        notices.issue_notice(
+            actor=organizer,
+            notice=notice,
+            conference=conference,
+            number=meeting["notice"]["number"],
+            issued_on=date.fromisoformat(meeting["notice"]["issued_on"]),
+        )
+    if meeting.get("report"):
+        entry = meeting["report"]
+        followup.post_report(
+            actor=users[entry["by"]],
+            directive=recorded[entry["directive"] - 1],
+            conference=conference,
+            body=entry["body"],
+            now=_seed_time(entry["at"], conference),
+        )
+    if meeting.get("summary"):
+        entry = meeting["summary"]
+        summaries.save_summary(
+            actor=organizer,
+            conference=conference,
+            data={
+                "title": entry["title"],
+                "lead": entry["lead"],
+                "body": entry["body"],
+                "author_name": entry.get("author"),
+            },
+            version=None,
+        )
+        summaries.publish_summary(actor=organizer, conference=conference)

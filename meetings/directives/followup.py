@@ -42,7 +42,13 @@ from meetings.accounts.models import Unit, User
 from meetings.agenda import services as agenda_services
 from meetings.agenda.models import AgendaItem
 from meetings.conferences import services as conferences
-from meetings.conferences.models import Conference, ConferenceRole, ConferenceStatus, Participant
+from meetings.conferences.models import (
+    Conference,
+    ConferenceKind,
+    ConferenceRole,
+    ConferenceStatus,
+    Participant,
+)
 from meetings.db import after_commit, utcnow
 from meetings.directives.models import (
     Directive,
@@ -1039,13 +1045,18 @@ def deadline_calendar(
 # --- the next conference of the programme reviews the open directives -----------------
 
 
+REVIEWS = (ConferenceKind.semi_annual_review, ConferenceKind.annual_review)
+
+
 def previous_conference(conference: Conference) -> Conference | None:
-    """The latest earlier conference of the same programme (same kind and host unit)
-    that has been held."""
+    """The latest earlier conference of the same programme that has been held: the same
+    host unit, and the same kind, where the semi-annual and the annual reviews are one
+    programme (the annual review takes up what the mid-year review left open)."""
+    kinds = REVIEWS if conference.kind in REVIEWS else (conference.kind,)
     return db.session.scalar(
         select(Conference)
         .where(
-            Conference.kind == conference.kind,
+            Conference.kind.in_(kinds),
             Conference.host_unit_id == conference.host_unit_id,
             Conference.starts_at < conference.starts_at,
             Conference.id != conference.id,

@@ -599,6 +599,19 @@ def test_the_next_conference_of_the_programme_gets_the_open_directives(make, db,
     assert svc.open_directives_for_next(older) == (None, [])
 
 
+def test_the_annual_review_takes_up_the_mid_year_reviews_open_directives(make, scene):
+    annual = make.conference(
+        organizer=scene.organizer,
+        host_unit=scene.conference.host_unit,
+        kind=ConferenceKind.annual_review,
+        status=ConferenceStatus.draft,
+        starts_at=scene.conference.starts_at + timedelta(days=90),
+    )
+    previous, rows = svc.open_directives_for_next(annual)
+    assert previous.id == scene.conference.id
+    assert [row.directive.id for row in rows] == [scene.directive.id]
+
+
 def test_adding_the_review_item_to_the_agenda(app, db, scene, next_one):
     with app.test_request_context("/"):
         item = svc.add_review_item(

@@ -26,7 +26,7 @@ def test_seed_loads_the_review_conference_and_twice_duplicates_nothing(db):
     assert _counts(db) == counts
 
     review = db.session.scalar(select(Conference).where(Conference.title.like("Hội nghị sơ kết%")))
-    assert review.status == ConferenceStatus.scheduled
+    assert review.status == ConferenceStatus.concluded  # replayed to its conclusion
     assert review.local_starts_at.replace(tzinfo=None) == datetime(2016, 9, 20, 15, 15)
     assert review.local_starts_at.tzinfo == ZoneInfo("Asia/Ho_Chi_Minh")
     assert review.chair.full_name == "Hà Hùng"
@@ -151,11 +151,8 @@ def test_the_seed_conference_runs_its_adoption_vote_and_exports_its_comment_tabl
     from flask_babel import force_locale
     from openpyxl import load_workbook
 
-    from meetings.db import unit_of_work
     from meetings.drafts import adoption, table
     from meetings.drafts.models import Draft
-    from meetings.live import services as live
-    from meetings.live.services import Viewer
 
     load_seed()
     review = db.session.scalar(select(Conference).where(Conference.title.like("Hội nghị sơ kết%")))
@@ -172,41 +169,48 @@ def test_the_seed_conference_runs_its_adoption_vote_and_exports_its_comment_tabl
     cells = "\n".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
     assert "Văn phòng đại diện tại Tp. Hồ Chí Minh" in cells and "Giải trình" in cells
 
-    chair = Viewer(user=review.chair)
-    with unit_of_work():
-        live.open_conference(viewer=chair, conference=review)
-    item = next(i for i in review.agenda_items if i.id == cchc.agenda_item_id)
-    with unit_of_work():
-        live.control_item(viewer=chair, conference=review, item_id=item.id, action="start")
-    panel = adoption.drafts_state(review)
-    points = next(d for d in panel if d["id"] == cchc.id)["points"]
-    assert len(points) == 2  # the challenged explanation, and Regional Department II's new comment
-    for n, site in enumerate(review.sites):
-        with unit_of_work():
-            live.connect(
-                viewer=Viewer(site=site), conference=review, sid=f"site-{n}", remote_addr=None
-            )
-    for participant in review.participants:
-        if participant.attendance.value == "in_room":
-            participant.checked_in_at = participant.invited_at
-    with unit_of_work():
-        vote = adoption.open_vote(viewer=chair, conference=review, draft=cchc)
-    for site, answer in zip(review.sites, ("agree", "agree_with_comments", "agree"), strict=True):
-        with unit_of_work():
-            adoption.cast_ballot(
-                viewer=Viewer(site=site), conference=review, vote=vote, answer=answer
-            )
-    secretary = db.session.scalar(select(User).where(User.email == "thuky.hoinghi@ubdt.demo"))
-    with unit_of_work():
-        adoption.record_hand_count(
-            viewer=Viewer(user=secretary),
-            conference=review,
-            vote=vote,
-            agree=12,
-            agree_with_comments=2,
-            disagree=0,
-        )
-    with unit_of_work():
-        adoption.close_vote(viewer=chair, conference=review, vote=vote)
-    assert vote.adopted is True and vote.present_units >= vote.quorum
-    assert adoption.votes_for_draft(cchc)[0]["vote"].id == vote.id
+    # The meeting adopted both drafts by the hall's hand count, with the hall checked in.
+    for draft in db.session.scalars(select(Draft)).all():
+        (row,) = adoption.votes_for_draft(draft)
+        vote = row["vote"]
+        assert vote.adopted is True and vote.closed_at is not None
+        assert vote.present_units >= vote.quorum and vote.room_agree > 0
+
+
+def test_the_seed_conference_ends_with_its_directives_notice_report_and_summary(db):
+    """Issue 5's seeds: the four directives, the issued notice, a report, the summary, and
+    the still-open directives offered to the next review of the programme."""
+    from datetime import date
+
+    from meetings.directives import followup
+    from meetings.directives.models import (
+        Directive,
+        DirectiveState,
+        Notice,
+        NoticeStatus,
+        ProgressReport,
+        PublicSummary,
+    )
+
+    load_seed()
+    review = db.session.scalar(select(Conference).where(Conference.title.like("Hội nghị sơ kết%")))
+    directives = db.session.scalars(
+        select(Directive).where(Directive.conference_id == review.id).order_by(Directive.number)
+    ).all()
+    assert [d.number for d in directives] == [1, 2, 3, 4]
+    assert all(d.state == DirectiveState.confirmed for d in directives)
+    assert all(date(2016, 7, 1) <= d.deadline <= date(2016, 12, 31) for d in directives)
+    assert {d.lead_unit.code for d in directives} == {"TCCB", "VP", "TTTT", "TTR"}
+    assert "công nghệ thông tin" in directives[2].text
+    notice = db.session.scalar(select(Notice).where(Notice.conference_id == review.id))
+    assert notice.status == NoticeStatus.issued and notice.reference == "123/TB-UBDT"
+    assert notice.issued_on == date(2016, 9, 26) and len(notice.directives) == 4
+    report = db.session.scalar(select(ProgressReport))
+    assert report.directive.lead_unit.code == "TTR" and report.unit.code == "TTR"
+    summary = db.session.scalar(select(PublicSummary))
+    assert summary.published_at is not None and summary.conference_id == review.id
+    annual = db.session.scalar(
+        select(Conference).where(Conference.title.like("Hội nghị tổng kết%"))
+    )
+    previous, rows = followup.open_directives_for_next(annual)
+    assert previous.id == review.id and len(rows) == 4
