@@ -452,22 +452,20 @@ def _content_matches(path: Path, head: bytes, content_type: str) -> bool:
     return head.startswith(b"PK\x03\x04") and _sniff_zip(path, content_type)
 
 
-def add_document(
-    *, actor: User, conference: Conference, item: AgendaItem, filename, stream: BinaryIO
-) -> AgendaDocument:
-    """Store an uploaded file for an item, after checking its type by its content and size.
-
-    The file goes under a random name in the upload folder (never the person's
-    file name); a refused upload leaves nothing behind, in the database or on disk.
-    """
-    _require_editor(actor, conference)
-    if item.conference_id != conference.id:
-        raise NotFoundError(_l("This agenda item does not exist (any more)."))
-    name = uploads.clean_filename(filename)
+def store_document(filename, stream: BinaryIO, field: str = "file") -> dict:
+    """Check an uploaded document by its type, content and size, and keep it under a random
+    key in the upload folder (never the person's file name). A refused upload leaves
+    nothing on disk; a stored one is removed again if the transaction is rolled back.
+    Returns the fields of its row: filename, content_type, size, sha256, storage_key.
+    Errors are reported on `field`."""
+    try:
+        name = uploads.clean_filename(filename)
+    except ValidationError as error:
+        raise ValidationError.on(field, error.message) from error
     extension = os.path.splitext(name)[1].lower()
     if extension not in ALLOWED_TYPES:
         raise ValidationError.on(
-            "file",
+            field,
             _l(
                 "“%(name)s” cannot be attached: only PDF, Word (.docx), Excel (.xlsx), "
                 "PowerPoint (.pptx), OpenDocument (.odt) and PNG or JPEG images are accepted.",
@@ -486,7 +484,7 @@ def add_document(
                 size += len(chunk)
                 if size > limit:
                     raise ValidationError.on(
-                        "file",
+                        field,
                         _l(
                             "“%(name)s” is too large: at most %(limit)s per file.",
                             name=name,
@@ -498,10 +496,10 @@ def add_document(
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
-            raise ValidationError.on("file", _l("“%(name)s” is empty.", name=name))
+            raise ValidationError.on(field, _l("“%(name)s” is empty.", name=name))
         if not _content_matches(partial, head, content_type):
             raise ValidationError.on(
-                "file",
+                field,
                 _l(
                     "“%(name)s” is not a real %(kind)s file: its content does not match its "
                     "name. Save it again in that format, or export it as PDF.",
@@ -509,21 +507,34 @@ def add_document(
                     kind=kind,
                 ),
             )
-        final = folder / storage_key
-        partial.replace(final)
+        partial.replace(folder / storage_key)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     uploads.remove_on_rollback(storage_key)
-    document = AgendaDocument(
-        item_id=item.id,
-        filename=name,
-        content_type=content_type,
-        size=size,
-        sha256=digest.hexdigest(),
-        storage_key=storage_key,
-        uploaded_by_id=actor.id,
-    )
+    return {
+        "filename": name,
+        "content_type": content_type,
+        "size": size,
+        "sha256": digest.hexdigest(),
+        "storage_key": storage_key,
+    }
+
+
+def add_document(
+    *, actor: User, conference: Conference, item: AgendaItem, filename, stream: BinaryIO
+) -> AgendaDocument:
+    """Store an uploaded file for an item, after checking its type by its content and size.
+
+    The file goes under a random name in the upload folder (never the person's
+    file name); a refused upload leaves nothing behind, in the database or on disk.
+    """
+    _require_editor(actor, conference)
+    if item.conference_id != conference.id:
+        raise NotFoundError(_l("This agenda item does not exist (any more)."))
+    stored = store_document(filename, stream)
+    name, size = stored["filename"], stored["size"]
+    document = AgendaDocument(item_id=item.id, uploaded_by_id=actor.id, **stored)
     item.documents.append(document)
     db.session.flush()
     audit.record(

@@ -16,11 +16,8 @@ the caller commits through unit_of_work(). Mail goes out only after the commit.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
-import os
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -269,67 +266,7 @@ def directive_page(
 def _store_attachment(filename, stream: BinaryIO) -> dict:
     """Check an uploaded file by its content and size (the agenda documents' rules) and keep
     it under a random key; a refused file leaves nothing behind, on disk or in the database."""
-    try:
-        name = uploads.clean_filename(filename)
-    except ValidationError as error:
-        raise ValidationError.on("files", error.message) from error
-    extension = os.path.splitext(name)[1].lower()
-    if extension not in agenda_services.ALLOWED_TYPES:
-        raise ValidationError.on(
-            "files",
-            _l(
-                "“%(name)s” cannot be attached: only PDF, Word (.docx), Excel (.xlsx), "
-                "PowerPoint (.pptx), OpenDocument (.odt) and PNG or JPEG images are accepted.",
-                name=name,
-            ),
-        )
-    content_type, kind = agenda_services.ALLOWED_TYPES[extension]
-    limit = uploads.max_upload_bytes()
-    folder = uploads.upload_folder()
-    storage_key = secrets.token_hex(24)
-    partial = folder / f".{storage_key}.part"
-    digest, size, head = hashlib.sha256(), 0, b""
-    try:
-        with partial.open("wb") as out:
-            while chunk := stream.read(agenda_services.CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise ValidationError.on(
-                        "files",
-                        _l(
-                            "“%(name)s” is too large: at most %(limit)s per file.",
-                            name=name,
-                            limit=uploads.format_size(limit),
-                        ),
-                    )
-                if len(head) < 16:
-                    head += chunk[:16]
-                digest.update(chunk)
-                out.write(chunk)
-        if size == 0:
-            raise ValidationError.on("files", _l("“%(name)s” is empty.", name=name))
-        if not agenda_services._content_matches(partial, head, content_type):
-            raise ValidationError.on(
-                "files",
-                _l(
-                    "“%(name)s” is not a real %(kind)s file: its content does not match its "
-                    "name. Save it again in that format, or export it as PDF.",
-                    name=name,
-                    kind=kind,
-                ),
-            )
-        partial.replace(folder / storage_key)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    uploads.remove_on_rollback(storage_key)
-    return {
-        "filename": name,
-        "content_type": content_type,
-        "size": size,
-        "sha256": digest.hexdigest(),
-        "storage_key": storage_key,
-    }
+    return agenda_services.store_document(filename, stream, field="files")
 
 
 def _flag(value, field_name: str) -> bool:
