@@ -311,7 +311,7 @@ def _replay_meeting(spec: dict, conference: Conference, units: dict, users: dict
     votes on the drafts (the hall's hand count), the chair's four directives recorded by
     the secretary and confirmed, the conference concluded; then the conclusion notice
     issued, a progress report, and the published news summary."""
-    from meetings.directives import followup, notices, summaries
+    from meetings.directives import followup, minutes, notices, summaries
     from meetings.directives import services as directives
     from meetings.drafts import adoption
     from meetings.drafts.models import Draft
@@ -370,6 +370,7 @@ def _replay_meeting(spec: dict, conference: Conference, units: dict, users: dict
             number=meeting["notice"]["number"],
             issued_on=date.fromisoformat(meeting["notice"]["issued_on"]),
         )
+    minutes.generate_minutes(actor=organizer, conference=conference)
     if meeting.get("report"):
         entry = meeting["report"]
         followup.post_report(

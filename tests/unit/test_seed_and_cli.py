@@ -205,6 +205,9 @@ def test_the_seed_conference_ends_with_its_directives_notice_report_and_summary(
     notice = db.session.scalar(select(Notice).where(Notice.conference_id == review.id))
     assert notice.status == NoticeStatus.issued and notice.reference == "123/TB-UBDT"
     assert notice.issued_on == date(2016, 9, 26) and len(notice.directives) == 4
+    from meetings.directives import minutes
+
+    assert "Vụ Địa phương III" in minutes.latest(review).body
     report = db.session.scalar(select(ProgressReport))
     assert report.directive.lead_unit.code == "TTR" and report.unit.code == "TTR"
     summary = db.session.scalar(select(PublicSummary))
