@@ -213,3 +213,20 @@ def test_conference_page_links_to_drafts(client, login_as, ds):
     login_as(ds.scene.organizer)
     html = client.get(f"/conferences/{ds.conference.id}").get_data(as_text=True)
     assert f"/conferences/{ds.conference.id}/drafts" in html
+
+
+def test_a_unit_that_let_the_deadline_pass_is_told_so_on_the_draft(db, make, client, login_as):
+    from datetime import UTC, datetime, timedelta
+
+    conference = make.conference()
+    office = make.unit()
+    make.participant(conference, unit=office)
+    draft = make.draft(conference, make.unit())
+    circulation = make.circulation(draft.latest, [office])
+    circulation.deadline = datetime.now(UTC) - timedelta(days=1)
+    reader = make.user(unit=office)
+    db.session.commit()
+    login_as(reader)
+    page = client.get(f"/drafts/{draft.id}").get_data(as_text=True)
+    assert 'data-testid="unit-no-answer"' in page
+    assert "did not answer before the deadline" in page
